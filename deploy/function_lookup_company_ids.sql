@@ -1,0 +1,92 @@
+-- Deploy company_enrichment:function_lookup_company_ids to pg
+-- requires: table_company_mapping
+-- requires: type_company_id_result
+
+BEGIN;
+
+-- Private, read-only core of resolution: one row per input record with the
+-- mapping it hits (if any) and the keys the writing steps need. Set-based:
+-- the records are unnested and each is probed with up to six index lookups,
+-- evaluated lazily (COALESCE stops at the first hit), in this order:
+--   plan -> account -> hardcode (plan code) -> name -> account_name
+--   (all curated), then a name learned from EQC.
+-- A learned row is never preferred over any curated row. Among several curated
+-- rows of one kind with the same key, the most recently updated wins.
+CREATE OR REPLACE FUNCTION enterprise._lookup_company_ids(
+    plan_codes      text[],
+    customer_names  text[],
+    account_names   text[],
+    account_numbers text[])
+RETURNS TABLE (
+    ordinal      bigint,
+    company_id   text,
+    source       text,
+    match_type   text,
+    name_key     text,
+    record_key   text)
+LANGUAGE sql
+STABLE
+BEGIN ATOMIC
+    SELECT k.ordinal,
+           (k.hit).canonical_id,
+           (k.hit).source,
+           (k.hit).match_type,
+           k.name_key,
+           CASE WHEN k.name_key IS NULL
+                 AND (k.plan_key IS NOT NULL OR k.account_key IS NOT NULL OR k.account_name_key IS NOT NULL)
+                THEN 'record' || pg_catalog.chr(31) || COALESCE(k.plan_key, '')
+                     || pg_catalog.chr(31) || COALESCE(k.account_key, '')
+                     || pg_catalog.chr(31) || COALESCE(k.account_name_key, '')
+           END
+      FROM (
+        SELECT i.ordinal, i.plan_key, i.account_key, i.name_key, i.account_name_key,
+               COALESCE(
+                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                    FROM enterprise.company_mapping m
+                   WHERE m.match_type = 'plan' AND m.lookup_key = i.plan_key AND m.source = 'internal'
+                   ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
+                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                    FROM enterprise.company_mapping m
+                   WHERE m.match_type = 'account' AND m.lookup_key = i.account_key AND m.source = 'internal'
+                   ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
+                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                    FROM enterprise.company_mapping m
+                   WHERE m.match_type = 'hardcode' AND m.lookup_key = i.plan_key AND m.source = 'internal'
+                   ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
+                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                    FROM enterprise.company_mapping m
+                   WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source = 'internal'
+                   ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
+                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                    FROM enterprise.company_mapping m
+                   WHERE m.match_type = 'account_name' AND m.lookup_key = i.account_name_key AND m.source = 'internal'
+                   ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
+                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                    FROM enterprise.company_mapping m
+                   WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source <> 'internal'
+                   LIMIT 1)
+               ) AS hit
+          FROM (
+            SELECT u.ord AS ordinal,
+                   NULLIF(pg_catalog.btrim(u.plan_code), '') AS plan_key,
+                   NULLIF(pg_catalog.btrim(u.account_number), '') AS account_key,
+                   NULLIF(enterprise.normalize_name(u.customer_name), '') AS name_key,
+                   NULLIF(enterprise.normalize_name(u.account_name), '') AS account_name_key
+              FROM ROWS FROM (pg_catalog.unnest(_lookup_company_ids.plan_codes),
+                              pg_catalog.unnest(_lookup_company_ids.customer_names),
+                              pg_catalog.unnest(_lookup_company_ids.account_names),
+                              pg_catalog.unnest(_lookup_company_ids.account_numbers))
+                   WITH ORDINALITY AS u(plan_code, customer_name, account_name, account_number, ord)
+          ) AS i
+        -- OFFSET 0 keeps this subquery from being flattened, so each record's
+        -- probes run once, not once per output column.
+        OFFSET 0
+      ) AS k;
+END;
+
+COMMENT ON FUNCTION enterprise._lookup_company_ids(text[], text[], text[], text[]) IS
+    'Private: read-only mapping probes behind resolve_company_ids.';
+
+REVOKE ALL ON FUNCTION enterprise._lookup_company_ids(text[], text[], text[], text[]) FROM PUBLIC;
+
+COMMIT;
