@@ -1,0 +1,66 @@
+-- upsert_internal_mappings: contract, counts, curated over learned, all-or-nothing errors.
+BEGIN;
+SELECT plan(21);
+
+-- DETAIL and HINT of the error a statement raises.
+CREATE FUNCTION pg_temp.error_detail(statement text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE _detail text; _hint text;
+BEGIN
+    EXECUTE statement;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS _detail = PG_EXCEPTION_DETAIL, _hint = PG_EXCEPTION_HINT;
+    RETURN _detail || ' / ' || _hint;
+END $f$;
+
+SELECT has_function('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'upsert_internal_mappings(text[], text[], text[]) exists');
+SELECT function_returns('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'enterprise.mapping_load_result', 'it returns enterprise.mapping_load_result');
+SELECT volatility_is('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'volatile', 'it is VOLATILE');
+SELECT is_definer('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'it is SECURITY DEFINER');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'public', ARRAY[]::text[], 'PUBLIC cannot load mappings');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'enrichment_reader', ARRAY[]::text[], 'reader cannot load mappings');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'enrichment_worker', ARRAY[]::text[], 'worker cannot load mappings');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'enrichment_admin', ARRAY['EXECUTE'], 'admin can load mappings');
+
+SELECT results_eq($$SELECT * FROM enterprise.upsert_internal_mappings(
+                      ARRAY['U-PLAN', ' U-ACCT ', '上载公司', '上载账户', 'U-HARD', 'U-PLAN'],
+                      ARRAY['500000001', '500000002', '500000003', '500000004', '500000005', '500000001'],
+                      ARRAY['plan', 'account', 'name', 'account_name', 'hardcode', 'plan'])$$,
+    $$VALUES (5::bigint, 0::bigint, 0::bigint)$$, 'five new rows (an exact repeat counts once)');
+SELECT results_eq($$SELECT alias_name::text, priority, source::text, lookup_key FROM enterprise.company_mapping
+                     WHERE canonical_id LIKE '50000000_' ORDER BY priority$$,
+    $$VALUES ('U-PLAN', 1, 'internal', 'U-PLAN'), ('U-ACCT', 2, 'internal', 'U-ACCT'), ('U-HARD', 3, 'internal', 'U-HARD'),
+             ('上载公司', 4, 'internal', '上载公司'), ('上载账户', 5, 'internal', '上载账户')$$,
+    'priorities follow the kind, aliases are trimmed');
+SELECT results_eq($$SELECT * FROM enterprise.upsert_internal_mappings(
+                      ARRAY['U-PLAN', 'U-ACCT'], ARRAY['500000001', '500000099'], ARRAY['plan', 'account'])$$,
+    $$VALUES (0::bigint, 1::bigint, 1::bigint)$$, 'reloading counts unchanged and updated rows');
+
+SELECT enterprise.cache_company_mapping('学来的公司', '500000010');
+SELECT enterprise.upsert_internal_mappings(ARRAY['学来的公司'], ARRAY['500000011'], ARRAY['name']);
+SELECT results_eq($$SELECT canonical_id::text, source::text FROM enterprise.company_mapping WHERE lookup_key = '学来的公司'$$,
+    $$VALUES ('500000011', 'internal')$$, 'a curated row replaces the learned row with the same alias');
+
+SELECT throws_ok($$SELECT enterprise.upsert_internal_mappings(ARRAY['A1', 'A2'], ARRAY['1'], ARRAY['plan', 'plan'])$$,
+    '22023', 'upsert_internal_mappings: the input arrays must be non-NULL, one-dimensional and of equal length', 'arrays of different lengths are rejected');
+SELECT throws_ok($$SELECT enterprise.upsert_internal_mappings(ARRAY['E-OK', 'E-BAD'], ARRAY['1', '2'], ARRAY['plan', 'planet'])$$,
+    '22023', 'invalid match_type', 'an invalid match type is rejected');
+SELECT is(pg_temp.error_detail($$SELECT enterprise.upsert_internal_mappings(ARRAY['E-OK', 'E-OK'], ARRAY['1', '2'], ARRAY['plan', 'plan'])$$),
+    'rows 1, 2: alias_name ''E-OK'' (match_type plan) -> 1, 2 / Keep one row per alias and match_type.',
+    'a duplicate alias names both rows');
+SELECT is(pg_temp.error_detail($$SELECT enterprise.upsert_internal_mappings(ARRAY['E-OK', 'E-BAD'], ARRAY['1', '2'], ARRAY['plan', 'planet'])$$),
+    'row 2: alias_name ''E-BAD'' has match_type ''planet'' / match_type is one of plan, account, hardcode, name, account_name.',
+    'DETAIL names the row and its values, HINT says how to fix it');
+SELECT throws_ok($$SELECT enterprise.upsert_internal_mappings(ARRAY['E-OK', '—'], ARRAY['1', '2'], ARRAY['plan', 'name'])$$,
+    '22023', 'alias_name has an empty lookup key', 'a name alias with an empty key is rejected');
+SELECT throws_ok($$SELECT enterprise.upsert_internal_mappings(ARRAY['E-OK', 'E-LONG'], ARRAY['1', repeat('9', 51)], ARRAY['plan', 'plan'])$$,
+    '22001', 'canonical_id is longer than 50 characters', 'an oversized canonical id is rejected');
+SELECT throws_ok($$SELECT enterprise.upsert_internal_mappings(ARRAY['E-OK', 'E-OK'], ARRAY['1', '2'], ARRAY['plan', 'plan'])$$,
+    '22023', 'the same alias is mapped to different company ids', 'one alias with two ids is rejected');
+SELECT throws_ok($$SELECT enterprise.upsert_internal_mappings(ARRAY['E-OK', NULL], ARRAY['1', '2'], ARRAY['plan', 'plan'])$$,
+    '22023', 'alias_name has an empty lookup key', 'a NULL alias is rejected');
+SELECT is((SELECT count(*) FROM enterprise.company_mapping WHERE alias_name LIKE 'E-%'), 0::bigint,
+    'a rejected load wrote nothing, not even its good rows');
+
+SELECT * FROM finish();
+ROLLBACK;
