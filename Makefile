@@ -1,0 +1,47 @@
+# company-enrichment: the two commands a newcomer needs are `make demo` and
+# `make test`. Both install what is missing and start a project-local
+# PostgreSQL unless WDH_DATABASE__URI points at a database of your own.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help demo test deploy verify revert psql db-start db-stop db-reset db-status bootstrap lint
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+demo:  ## run the main job end to end on the local database
+	@scripts/demo.sh
+
+test:  ## every test: migrations, pgTAP, pytest, ruff, mypy
+	@scripts/test.sh
+
+bootstrap:  ## install system packages and the Python venv if missing
+	@scripts/bootstrap.sh
+
+deploy:  ## sqitch deploy to the database (local unless WDH_DATABASE__URI)
+	@. scripts/dbenv.sh && sqitch deploy --target "$$SQITCH_TARGET"
+
+verify:  ## sqitch verify
+	@. scripts/dbenv.sh && sqitch verify --target "$$SQITCH_TARGET"
+
+revert:  ## sqitch revert everything (asks first)
+	@. scripts/dbenv.sh && sqitch revert --target "$$SQITCH_TARGET"
+
+psql:  ## open psql on the database
+	@. scripts/dbenv.sh && psql "$$DATABASE_URI"
+
+lint:  ## ruff and mypy --strict on the Python package
+	@.venv/bin/ruff check pyclient && .venv/bin/mypy --strict pyclient
+
+db-start:  ## start the project-local PostgreSQL
+	@scripts/localdb.sh start
+
+db-stop:  ## stop the project-local PostgreSQL
+	@scripts/localdb.sh stop
+
+db-reset:  ## stop it and throw its data away
+	@scripts/localdb.sh reset
+
+db-status:  ## is it running?
+	@scripts/localdb.sh status

@@ -1,0 +1,33 @@
+"""Shared fixtures: every test talks to the real PostgreSQL that `make test` deployed."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+
+@pytest.fixture(scope="session")
+def db_uri() -> str:
+    uri = os.environ.get("WDH_DATABASE__URI")
+    if not uri:
+        pytest.fail(
+            "WDH_DATABASE__URI is not set: run the tests with `make test`, which starts the "
+            "project-local database, or export the URI of a database where the plan is deployed"
+        )
+    return uri
+
+
+@pytest.fixture
+def conn(db_uri: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    with psycopg.connect(db_uri, autocommit=True) as connection:
+        yield connection
+
+
+@pytest.fixture
+def tag() -> str:
+    """A unique marker for the keys a test creates, so tests never collide."""
+    return f"pytest-{uuid.uuid4().hex[:12]}"
