@@ -23,7 +23,8 @@ RETURNS TABLE (
     source       text,
     match_type   text,
     name_key     text,
-    record_key   text)
+    record_key   text,
+    customer_name text)
 LANGUAGE sql
 STABLE
 BEGIN ATOMIC
@@ -37,9 +38,10 @@ BEGIN ATOMIC
                 THEN 'record' || pg_catalog.chr(31) || COALESCE(k.plan_key, '')
                      || pg_catalog.chr(31) || COALESCE(k.account_key, '')
                      || pg_catalog.chr(31) || COALESCE(k.account_name_key, '')
-           END
+           END,
+           k.customer_name
       FROM (
-        SELECT i.ordinal, i.plan_key, i.account_key, i.name_key, i.account_name_key,
+        SELECT i.ordinal, i.plan_key, i.account_key, i.name_key, i.account_name_key, i.customer_name,
                COALESCE(
                  (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
                     FROM enterprise.company_mapping m
@@ -71,7 +73,8 @@ BEGIN ATOMIC
                    NULLIF(pg_catalog.btrim(u.plan_code), '') AS plan_key,
                    NULLIF(pg_catalog.btrim(u.account_number), '') AS account_key,
                    NULLIF(enterprise.normalize_name(u.customer_name), '') AS name_key,
-                   NULLIF(enterprise.normalize_name(u.account_name), '') AS account_name_key
+                   NULLIF(enterprise.normalize_name(u.account_name), '') AS account_name_key,
+                   pg_catalog.btrim(u.customer_name) AS customer_name
               FROM ROWS FROM (pg_catalog.unnest(_lookup_company_ids.plan_codes),
                               pg_catalog.unnest(_lookup_company_ids.customer_names),
                               pg_catalog.unnest(_lookup_company_ids.account_names),

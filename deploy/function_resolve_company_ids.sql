@@ -2,6 +2,7 @@
 -- requires: function_lookup_company_ids
 -- requires: function_temp_id_for_key
 -- requires: function_next_temp_id
+-- requires: function_enqueue_lookup
 
 BEGIN;
 
@@ -9,9 +10,13 @@ BEGIN;
 -- batch: element i of every array belongs to record i (1-based ordinal).
 -- Pass NULL for a column the batch does not have. One statement, no loop:
 --   1. probe the mappings for every record (_lookup_company_ids);
---   2. mint TEMP ids for the distinct record keys seen for the first time,
---      in input order (one id per key, however often it repeats);
---   3. return one row per record, in input order.
+--   2. for unresolved customer names (once per normalized name): a TEMP id
+--      keyed on the name when EQC recently found nothing (negative cache),
+--      else the live request for it, created (enqueue, NOTIFY) if missing;
+--      a failed request is revived after queue_settings.failed_retry_after;
+--   3. mint TEMP ids for the distinct keys seen for the first time, in input
+--      order (one id per key, however often it repeats);
+--   4. return one row per record, in input order.
 CREATE OR REPLACE FUNCTION enterprise.resolve_company_ids(
     plan_codes      text[] DEFAULT NULL,
     customer_names  text[] DEFAULT NULL,
@@ -30,7 +35,10 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
 DECLARE
+    _negative interval;
+    _retry    interval;
     _n integer := GREATEST(pg_catalog.cardinality(plan_codes), pg_catalog.cardinality(customer_names),
                            pg_catalog.cardinality(account_names), pg_catalog.cardinality(account_numbers));
 BEGIN
@@ -57,54 +65,116 @@ BEGIN
     IF COALESCE(_n, 0) = 0 THEN
         RETURN;
     END IF;
+    SELECT s.negative_cache_period, s.failed_retry_after INTO _negative, _retry FROM enterprise.queue_settings AS s;
 
     RETURN QUERY
     WITH r AS MATERIALIZED (
         SELECT * FROM enterprise._lookup_company_ids(plan_codes, customer_names, account_names, account_numbers)
     ),
-    wanted AS (
-        SELECT r.record_key, pg_catalog.min(r.ordinal) AS first_ordinal
+    -- Unresolved customer names, once each, spelled as first seen.
+    names AS (
+        SELECT r.name_key, pg_catalog.min(r.ordinal) AS first_ordinal,
+               (pg_catalog.array_agg(r.customer_name ORDER BY r.ordinal))[1] AS name
           FROM r
-         WHERE r.company_id IS NULL AND r.record_key IS NOT NULL
-         GROUP BY r.record_key
+         WHERE r.company_id IS NULL AND r.name_key IS NOT NULL
+         GROUP BY r.name_key
+    ),
+    -- What the queue already knows of each name.
+    settled AS (
+        SELECT n.name_key, n.first_ordinal, n.name,
+               EXISTS (SELECT 1 FROM enterprise.lookup_requests AS q
+                        WHERE q.normalized_name = n.name_key AND q.status = 'done' AND q.outcome = 'not_found'
+                          AND q.completed_at > pg_catalog.now() - _negative)
+               -- a name too long to cache cannot be looked up usefully
+               OR pg_catalog.length(n.name) > 255 AS temp_by_name,
+               (SELECT q.id FROM enterprise.lookup_requests AS q
+                 WHERE q.normalized_name = n.name_key AND q.status IN ('pending', 'processing')) AS live_id,
+               (SELECT q.id FROM enterprise.lookup_requests AS q
+                 WHERE q.normalized_name = n.name_key AND q.status = 'failed'
+                 ORDER BY q.id DESC LIMIT 1) AS failed_id
+          FROM names AS n
+    ),
+    -- A failed request is retried when its name comes back after failed_retry_after.
+    revived AS (
+        UPDATE enterprise.lookup_requests AS q
+           SET status = 'pending', attempts = 0, next_attempt_at = pg_catalog.now(), updated_at = pg_catalog.now()
+          FROM settled AS s
+         WHERE q.id = s.failed_id AND q.status = 'failed'
+           AND NOT s.temp_by_name AND s.live_id IS NULL
+           AND _retry IS NOT NULL AND q.last_failed_at <= pg_catalog.now() - _retry
+        RETURNING q.id
+    ),
+    created AS (
+        INSERT INTO enterprise.lookup_requests AS q (name, normalized_name)
+        SELECT s.name, s.name_key
+          FROM settled AS s
+         WHERE NOT s.temp_by_name AND s.live_id IS NULL AND s.failed_id IS NULL
+         ORDER BY s.first_ordinal
+        ON CONFLICT (normalized_name) WHERE status IN ('pending', 'processing') DO NOTHING
+        RETURNING q.id, q.normalized_name
+    ),
+    requests AS (
+        SELECT s.name_key, s.temp_by_name,
+               CASE WHEN NOT s.temp_by_name
+                    -- queued now, queued before, or queued by a concurrent
+                    -- session during this statement (enqueue_lookup finds it)
+                    THEN COALESCE(c.id, s.live_id, s.failed_id, (enterprise.enqueue_lookup(s.name)).id)
+               END AS request_id
+          FROM settled AS s
+          LEFT JOIN created AS c ON c.normalized_name = s.name_key
+    ),
+    keyed AS (
+        SELECT r.ordinal, r.company_id, r.source, r.match_type, r.name_key, r.record_key, q.request_id,
+               CASE WHEN r.company_id IS NOT NULL THEN NULL
+                    WHEN r.name_key IS NULL THEN r.record_key
+                    WHEN q.temp_by_name THEN 'name' || pg_catalog.chr(31) || r.name_key
+               END AS temp_key
+          FROM r
+          LEFT JOIN requests AS q ON r.company_id IS NULL AND q.name_key = r.name_key
+    ),
+    wanted AS (
+        SELECT k.temp_key, pg_catalog.min(k.ordinal) AS first_ordinal
+          FROM keyed AS k
+         WHERE k.temp_key IS NOT NULL
+         GROUP BY k.temp_key
     ),
     minted AS (
         INSERT INTO enterprise.temp_id_assignments AS t (temp_key)
-        SELECT w.record_key
+        SELECT w.temp_key
           FROM wanted AS w
-         WHERE NOT EXISTS (SELECT 1 FROM enterprise.temp_id_assignments AS x WHERE x.temp_key = w.record_key)
+         WHERE NOT EXISTS (SELECT 1 FROM enterprise.temp_id_assignments AS x WHERE x.temp_key = w.temp_key)
          ORDER BY w.first_ordinal
         ON CONFLICT ON CONSTRAINT temp_id_assignments_pkey DO NOTHING
         RETURNING t.temp_key, t.temp_id
     ),
     resolved AS (
-        SELECT r.ordinal, r.company_id, r.source, r.match_type, r.name_key,
-               CASE WHEN r.company_id IS NOT NULL OR r.name_key IS NOT NULL THEN NULL
-                    WHEN r.record_key IS NULL THEN enterprise.next_temp_id()
+        SELECT k.ordinal, k.company_id, k.source, k.match_type, k.request_id,
+               CASE WHEN k.company_id IS NOT NULL OR k.request_id IS NOT NULL THEN NULL
+                    -- no field at all: nothing to remember it by
+                    WHEN k.temp_key IS NULL THEN enterprise.next_temp_id()
                     -- minted now, known before, or minted by a concurrent
                     -- session during this statement (read in a new snapshot)
-                    ELSE COALESCE(m.temp_id, a.temp_id, enterprise._temp_id_for_key(r.record_key))
+                    ELSE COALESCE(m.temp_id, a.temp_id, enterprise._temp_id_for_key(k.temp_key))
                END AS temp_id
-          FROM r
-          LEFT JOIN minted AS m ON m.temp_key = r.record_key
-          LEFT JOIN enterprise.temp_id_assignments AS a ON a.temp_key = r.record_key
+          FROM keyed AS k
+          LEFT JOIN minted AS m ON m.temp_key = k.temp_key
+          LEFT JOIN enterprise.temp_id_assignments AS a ON a.temp_key = k.temp_key
     )
     SELECT s.ordinal,
            COALESCE(s.company_id, s.temp_id),
            CASE WHEN s.company_id IS NOT NULL AND s.source = 'internal' THEN 'success_internal'
                 WHEN s.company_id IS NOT NULL THEN 'success_external'
-                WHEN s.name_key IS NOT NULL THEN 'pending_lookup'
+                WHEN s.request_id IS NOT NULL THEN 'pending_lookup'
                 ELSE 'temp_assigned'
            END,
            CASE WHEN s.company_id IS NOT NULL AND s.source = 'internal' THEN s.match_type
                 WHEN s.company_id IS NOT NULL THEN s.source
-                WHEN s.name_key IS NOT NULL THEN 'queued'
+                WHEN s.request_id IS NOT NULL THEN 'queued'
                 ELSE 'generated'
            END,
            s.match_type,
            s.temp_id,
-           -- The lookup queue supplies the request id for pending names.
-           NULL::bigint
+           s.request_id
       FROM resolved AS s
      ORDER BY s.ordinal;
 END;

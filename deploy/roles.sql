@@ -18,8 +18,16 @@ END
 $$;
 
 -- Workers and admins can do everything a reader can.
-GRANT enrichment_reader TO enrichment_worker;
-GRANT enrichment_reader TO enrichment_admin;
+DO $$
+BEGIN
+    IF NOT pg_catalog.pg_has_role('enrichment_worker', 'enrichment_reader', 'MEMBER') THEN
+        GRANT enrichment_reader TO enrichment_worker;
+    END IF;
+    IF NOT pg_catalog.pg_has_role('enrichment_admin', 'enrichment_reader', 'MEMBER') THEN
+        GRANT enrichment_reader TO enrichment_admin;
+    END IF;
+END
+$$;
 
 COMMENT ON ROLE enrichment_reader IS
     'company-enrichment: may resolve company ids and normalize names.';

@@ -77,8 +77,9 @@ SELECT is((enterprise.resolve_company_id(customer_name => '测试客户有限公
 -- Pending lookups: a non-empty name key that nothing maps.
 SELECT results_eq($$SELECT company_id, status, source, match_type, temp_id FROM enterprise.resolve_company_id(customer_name => '没人认识的公司')$$,
     $$VALUES (NULL::text, 'pending_lookup', 'queued', NULL::text, NULL::text)$$, 'an unknown customer name is pending_lookup');
-SELECT is((enterprise.resolve_company_id(customer_name => '没人认识的公司')).request_id, NULL::bigint,
-    'before the lookup queue exists, request_id is NULL');
+SELECT is((enterprise.resolve_company_id(customer_name => '没人认识的公司')).request_id,
+    (SELECT id FROM enterprise.lookup_requests WHERE normalized_name = '没人认识的公司' AND status = 'pending'),
+    'the pending result carries the id of the queued lookup request');
 
 -- Blank strings count as absent; placeholders and decorations alone are no name.
 SELECT is((enterprise.resolve_company_id(plan_code => '   ', customer_name => '测试客户有限公司')).company_id,

@@ -1,0 +1,63 @@
+-- Deploy company_enrichment:function_claim_lookup to pg
+-- requires: table_lookup_requests
+-- requires: table_queue_settings
+-- requires: function_check_worker
+
+BEGIN;
+
+-- Claims one specific request if it is claimable right now (pending and due,
+-- or processing with an expired lease, and not locked by anyone), else returns
+-- nothing. The client's inline lookups use it, so they share the queue's
+-- dedupe, leases and accounting with the workers.
+CREATE OR REPLACE FUNCTION enterprise.claim_lookup(
+    request_id bigint,
+    worker     text,
+    lease      interval DEFAULT NULL)
+RETURNS SETOF enterprise.lookup_requests
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    _lease interval;
+    _max   integer;
+BEGIN
+    SELECT COALESCE(claim_lookup.lease, s.default_lease), s.max_attempts INTO _lease, _max
+      FROM enterprise.queue_settings AS s;
+    PERFORM enterprise._check_worker(worker);
+    IF _lease <= '0' OR _lease > '1 day' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'lease must be longer than 0 and at most 1 day',
+            DETAIL  = pg_catalog.format('lease %s', _lease),
+            HINT    = 'Give a lease longer than one EQC lookup with its retries takes (default 5 minutes).';
+    END IF;
+
+    RETURN QUERY
+    WITH target AS MATERIALIZED (
+        SELECT q.id
+          FROM enterprise.lookup_requests AS q
+         WHERE q.id = claim_lookup.request_id
+           AND q.status IN ('pending', 'processing')
+           AND q.claimable_at <= pg_catalog.now()
+           AND NOT (q.status = 'processing' AND q.attempts >= _max)
+           FOR UPDATE SKIP LOCKED
+    )
+    UPDATE enterprise.lookup_requests AS q
+       SET status = 'processing', lease_owner = worker, lease_expires_at = pg_catalog.now() + _lease,
+           attempts = q.attempts + 1, updated_at = pg_catalog.now()
+      FROM target
+     WHERE q.id = target.id
+    RETURNING q.*;
+END;
+$$;
+
+COMMENT ON FUNCTION enterprise.claim_lookup(bigint, text, interval) IS
+    'Claims one lookup request if it is claimable now, else returns no row; same lease and '
+    'accounting as claim_lookups. Errors: 22023 blank worker, lease outside (0, 1 day].';
+
+REVOKE ALL ON FUNCTION enterprise.claim_lookup(bigint, text, interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION enterprise.claim_lookup(bigint, text, interval) TO enrichment_worker;
+
+COMMIT;

@@ -1,0 +1,36 @@
+-- Deploy company_enrichment:function_complete_lookup_not_found to pg
+-- requires: function_held_lookup
+
+BEGIN;
+
+-- EQC knows no such company. From now on, resolving the name answers with a
+-- stable TEMP id (keyed on the normalized name) and does not queue it again
+-- until queue_settings.negative_cache_period has passed.
+CREATE OR REPLACE FUNCTION enterprise.complete_lookup_not_found(request_id bigint, worker text)
+RETURNS enterprise.lookup_requests
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    _r enterprise.lookup_requests := enterprise._held_lookup(request_id, worker);
+BEGIN
+    UPDATE enterprise.lookup_requests AS q
+       SET status = 'done', outcome = 'not_found', company_id = NULL,
+           lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
+           completed_at = pg_catalog.now(), updated_at = pg_catalog.now()
+     WHERE q.id = _r.id
+    RETURNING * INTO _r;
+    RETURN _r;
+END;
+$$;
+
+COMMENT ON FUNCTION enterprise.complete_lookup_not_found(bigint, text) IS
+    'Settles a held lookup as done/not_found: the name then resolves to a stable TEMP id and is '
+    'not queued again for negative_cache_period. Errors: CE001 not held by the worker; CE002 no such request.';
+
+REVOKE ALL ON FUNCTION enterprise.complete_lookup_not_found(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION enterprise.complete_lookup_not_found(bigint, text) TO enrichment_worker;
+
+COMMIT;
