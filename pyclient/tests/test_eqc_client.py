@@ -14,8 +14,6 @@ from urllib.parse import quote
 import httpx
 import pytest
 import respx
-from pydantic import SecretStr, ValidationError
-
 from company_enrichment import eqc
 from company_enrichment.eqc import (
     DETAIL_PATH,
@@ -29,12 +27,14 @@ from company_enrichment.eqc import (
     EQCRateLimitError,
     LocalRateLimiter,
 )
+from pydantic import SecretStr, ValidationError
 
 BASE_URL = "https://eqc.test.invalid"
 TOKEN = "SECRET-TOKEN-abc123"
 PINGAN = "中国平安保险\uff08集团\uff09股份有限公司"
 PINGAN_ID = "614810477"
 RETRY_MAX = 3
+REVOKED = "吊销\uff0c未注销"  # a real EQC status, with a full-width comma
 
 
 class RecordingSleep:
@@ -214,16 +214,14 @@ def test_detail_maps_every_field(router: respx.MockRouter, client: EQCClient) ->
 def test_detail_accepts_company_name_and_status_variants(router: respx.MockRouter, client: EQCClient) -> None:
     router.get(DETAIL_PATH).respond(
         200,
-        json={
-            "businessInfodto": {"company_name": "福州闽江纺织有限公司", "status": "吊销，未注销", "unite_code": None}
-        },
+        json={"businessInfodto": {"company_name": "福州闽江纺织有限公司", "status": REVOKED, "unite_code": None}},
     )
 
     detail = client.get_company_detail("680000030")
 
     assert detail.company_id == "680000030"  # no companyId in the record: the requested id
     assert detail.company_full_name == "福州闽江纺织有限公司"
-    assert detail.business_status == "吊销，未注销"
+    assert detail.business_status == REVOKED
     assert detail.unite_code is None
     assert detail.legal_person_name is None
 
@@ -292,6 +290,7 @@ def test_404_raises_not_found_without_retry(
     assert route.call_count == 1
     assert sleeper.calls == []
     assert caught.value.status_code == 404
+    assert_token_hidden(caught.value)
 
 
 @pytest.mark.parametrize("status", [400, 403, 302])
@@ -306,6 +305,7 @@ def test_other_statuses_fail_at_once(
     assert type(caught.value) is EQCClientError
     assert route.call_count == 1
     assert sleeper.calls == []
+    assert_token_hidden(caught.value)
 
 
 # --------------------------------------------------------------------------------------------------- 429
@@ -370,13 +370,14 @@ def test_429_without_retry_after_backs_off_exponentially(
         bounds.append((low, high))
         return high
 
-    monkeypatch.setattr(eqc.random, "uniform", top_of_range)
+    monkeypatch.setattr("company_enrichment.eqc.random.uniform", top_of_range)
     router.get(SEARCH_PATH).respond(429)
 
     with pytest.raises(EQCRateLimitError) as caught:
         client.search_company("中国平安")
 
     assert caught.value.retry_after is None
+    assert_token_hidden(caught.value)
     assert bounds == [(0.0, 1.0), (0.0, 2.0), (0.0, 4.0)]
     assert sleeper.calls == [1.0, 2.0, 4.0]
 
@@ -400,7 +401,7 @@ def test_500_then_200_succeeds(router: respx.MockRouter, client: EQCClient, slee
 def test_backoff_is_full_jitter_and_capped(
     router: respx.MockRouter, limiter: CountingLimiter, sleeper: RecordingSleep, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(eqc.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr("company_enrichment.eqc.random.uniform", lambda low, high: high)
     router.get(SEARCH_PATH).respond(503)
     client = EQCClient(
         BASE_URL, TOKEN, retry_max=5, rate_limiter=limiter, sleep=sleeper, backoff_base=2.0, backoff_cap=10.0
