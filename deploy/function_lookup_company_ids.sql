@@ -1,6 +1,8 @@
 -- Deploy company_enrichment:function_lookup_company_ids to pg
 -- requires: table_company_mapping
 -- requires: type_company_id_result
+-- requires: table_lookup_requests
+-- requires: table_queue_settings
 
 BEGIN;
 
@@ -12,6 +14,15 @@ BEGIN;
 --   (all curated), then a name learned from EQC.
 -- A learned row is never preferred over any curated row. Among several curated
 -- rows of one kind with the same key, the most recently updated wins.
+-- For a record left with an unresolved customer name it also reports what the
+-- lookup queue knows of that name:
+--   temp_by_name: answer with a TEMP id keyed on the name (EQC found nothing
+--                 within negative_cache_period, or the name is too long to be
+--                 cached, so looking it up would be useless);
+--   live_id:      its pending or processing request;
+--   failed_id:    its newest failed request.
+-- resolve_company_ids (which writes) and preview_company_ids (which does not)
+-- both build on it, so they never disagree.
 CREATE OR REPLACE FUNCTION enterprise._lookup_company_ids(
     plan_codes      text[],
     customer_names  text[],
@@ -24,7 +35,10 @@ RETURNS TABLE (
     match_type   text,
     name_key     text,
     record_key   text,
-    customer_name text)
+    customer_name text,
+    temp_by_name boolean,
+    live_id      bigint,
+    failed_id    bigint)
 LANGUAGE sql
 STABLE
 BEGIN ATOMIC
@@ -39,7 +53,23 @@ BEGIN ATOMIC
                      || pg_catalog.chr(31) || COALESCE(k.account_key, '')
                      || pg_catalog.chr(31) || COALESCE(k.account_name_key, '')
            END,
-           k.customer_name
+           k.customer_name,
+           CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
+               EXISTS (SELECT 1 FROM enterprise.lookup_requests AS q
+                        WHERE q.normalized_name = k.name_key AND q.status = 'done' AND q.outcome = 'not_found'
+                          AND q.completed_at > pg_catalog.now()
+                              - (SELECT s.negative_cache_period FROM enterprise.queue_settings AS s))
+               OR pg_catalog.length(k.customer_name) > 255
+           END,
+           CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
+               (SELECT q.id FROM enterprise.lookup_requests AS q
+                 WHERE q.normalized_name = k.name_key AND q.status IN ('pending', 'processing'))
+           END,
+           CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
+               (SELECT q.id FROM enterprise.lookup_requests AS q
+                 WHERE q.normalized_name = k.name_key AND q.status = 'failed'
+                 ORDER BY q.id DESC LIMIT 1)
+           END
       FROM (
         SELECT i.ordinal, i.plan_key, i.account_key, i.name_key, i.account_name_key, i.customer_name,
                COALESCE(
@@ -88,7 +118,7 @@ BEGIN ATOMIC
 END;
 
 COMMENT ON FUNCTION enterprise._lookup_company_ids(text[], text[], text[], text[]) IS
-    'Private: read-only mapping probes behind resolve_company_ids.';
+    'Private: read-only mapping probes and queue state behind resolve_company_ids and preview_company_ids.';
 
 REVOKE ALL ON FUNCTION enterprise._lookup_company_ids(text[], text[], text[], text[]) FROM PUBLIC;
 

@@ -1,5 +1,6 @@
 -- Deploy company_enrichment:function_resolve_company_ids to pg
 -- requires: function_lookup_company_ids
+-- requires: function_check_record_arrays
 -- requires: function_temp_id_for_key
 -- requires: function_next_temp_id
 -- requires: function_enqueue_lookup
@@ -37,62 +38,27 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
-    _negative interval;
-    _retry    interval;
-    _n integer := GREATEST(pg_catalog.cardinality(plan_codes), pg_catalog.cardinality(customer_names),
-                           pg_catalog.cardinality(account_names), pg_catalog.cardinality(account_numbers));
+    _retry interval;
 BEGIN
-    IF COALESCE(pg_catalog.array_ndims(plan_codes), 1) > 1
-       OR COALESCE(pg_catalog.array_ndims(customer_names), 1) > 1
-       OR COALESCE(pg_catalog.array_ndims(account_names), 1) > 1
-       OR COALESCE(pg_catalog.array_ndims(account_numbers), 1) > 1
-       OR pg_catalog.cardinality(plan_codes) <> _n
-       OR pg_catalog.cardinality(customer_names) <> _n
-       OR pg_catalog.cardinality(account_names) <> _n
-       OR pg_catalog.cardinality(account_numbers) <> _n
-    THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value',
-            MESSAGE = 'resolve_company_ids: the input arrays must be one-dimensional and of equal length',
-            DETAIL  = pg_catalog.format('lengths: plan_codes %s, customer_names %s, account_names %s, account_numbers %s',
-                          COALESCE(pg_catalog.cardinality(plan_codes)::text, 'NULL'),
-                          COALESCE(pg_catalog.cardinality(customer_names)::text, 'NULL'),
-                          COALESCE(pg_catalog.cardinality(account_names)::text, 'NULL'),
-                          COALESCE(pg_catalog.cardinality(account_numbers)::text, 'NULL')),
-            HINT    = 'Pass one element per record in each array (NULL elements for missing values), '
-                      'or NULL instead of a whole column the batch does not have.';
-    END IF;
-    IF COALESCE(_n, 0) = 0 THEN
+    IF enterprise._check_record_arrays('resolve_company_ids', plan_codes, customer_names, account_names, account_numbers) = 0 THEN
         RETURN;
     END IF;
-    SELECT s.negative_cache_period, s.failed_retry_after INTO _negative, _retry FROM enterprise.queue_settings AS s;
+    SELECT s.failed_retry_after INTO _retry FROM enterprise.queue_settings AS s;
 
     RETURN QUERY
     WITH r AS MATERIALIZED (
         SELECT * FROM enterprise._lookup_company_ids(plan_codes, customer_names, account_names, account_numbers)
     ),
-    -- Unresolved customer names, once each, spelled as first seen.
-    names AS (
+    -- Unresolved customer names, once each, spelled as first seen, with
+    -- what the queue knows of them.
+    settled AS (
         SELECT r.name_key, pg_catalog.min(r.ordinal) AS first_ordinal,
-               (pg_catalog.array_agg(r.customer_name ORDER BY r.ordinal))[1] AS name
+               (pg_catalog.array_agg(r.customer_name ORDER BY r.ordinal))[1] AS name,
+               pg_catalog.bool_or(r.temp_by_name) AS temp_by_name,
+               pg_catalog.max(r.live_id) AS live_id, pg_catalog.max(r.failed_id) AS failed_id
           FROM r
          WHERE r.company_id IS NULL AND r.name_key IS NOT NULL
          GROUP BY r.name_key
-    ),
-    -- What the queue already knows of each name.
-    settled AS (
-        SELECT n.name_key, n.first_ordinal, n.name,
-               EXISTS (SELECT 1 FROM enterprise.lookup_requests AS q
-                        WHERE q.normalized_name = n.name_key AND q.status = 'done' AND q.outcome = 'not_found'
-                          AND q.completed_at > pg_catalog.now() - _negative)
-               -- a name too long to cache cannot be looked up usefully
-               OR pg_catalog.length(n.name) > 255 AS temp_by_name,
-               (SELECT q.id FROM enterprise.lookup_requests AS q
-                 WHERE q.normalized_name = n.name_key AND q.status IN ('pending', 'processing')) AS live_id,
-               (SELECT q.id FROM enterprise.lookup_requests AS q
-                 WHERE q.normalized_name = n.name_key AND q.status = 'failed'
-                 ORDER BY q.id DESC LIMIT 1) AS failed_id
-          FROM names AS n
     ),
     -- A failed request is retried when its name comes back after failed_retry_after.
     revived AS (

@@ -1,0 +1,337 @@
+"""The only module that talks to PostgreSQL.
+
+It owns the connection pool (injected, or built by :meth:`EnrichmentDB.connect`), holds every SQL
+statement of the package in :data:`SQL`, calls the SQL API's functions with named arguments, turns
+rows into pydantic models, and maps database errors once, by SQLSTATE (:mod:`.errors`).
+
+Every call runs in autocommit mode: each SQL function is its own transaction, so nothing here ever
+holds a transaction open while the caller talks to EQC.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any, Final, TypeVar
+
+import psycopg
+from psycopg.rows import class_row, tuple_row
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
+
+from .errors import map_database_error
+from .models import CompanyIdResult, CompanyRecord, LookupRequest, MappingLoadResult, MappingRow, QueueStats
+
+__all__ = ["SQL", "EnrichmentDB"]
+
+logger = logging.getLogger("company_enrichment.db")
+
+_M = TypeVar("_M", bound=BaseModel)
+
+LOOKUP_CHANNEL: Final = "enterprise_lookup"
+
+#: Every statement the package sends, by name.
+SQL: Final[dict[str, str]] = {
+    "resolve_company_id": (
+        "SELECT * FROM enterprise.resolve_company_id(plan_code => %(plan_code)s, customer_name => %(customer_name)s,"
+        " account_name => %(account_name)s, account_number => %(account_number)s)"
+    ),
+    "resolve_company_ids": (
+        "SELECT company_id, status, source, match_type, temp_id, request_id"
+        " FROM enterprise.resolve_company_ids(plan_codes => %(plan_codes)s, customer_names => %(customer_names)s,"
+        " account_names => %(account_names)s, account_numbers => %(account_numbers)s)"
+    ),
+    "preview_company_ids": (
+        "SELECT company_id, status, source, match_type, temp_id, request_id"
+        " FROM enterprise.preview_company_ids(plan_codes => %(plan_codes)s, customer_names => %(customer_names)s,"
+        " account_names => %(account_names)s, account_numbers => %(account_numbers)s)"
+    ),
+    "normalize_names": (
+        "SELECT enterprise.normalize_name(n) FROM unnest(%(names)s::text[]) WITH ORDINALITY AS u(n, i) ORDER BY i"
+    ),
+    "enqueue_lookup": "SELECT * FROM enterprise.enqueue_lookup(name => %(name)s)",
+    "claim_lookups": (
+        "SELECT * FROM enterprise.claim_lookups(batch_size => %(batch_size)s, worker => %(worker)s,"
+        " lease => %(lease)s, max_attempts => %(max_attempts)s)"
+    ),
+    "claim_lookup": (
+        "SELECT * FROM enterprise.claim_lookup(request_id => %(request_id)s, worker => %(worker)s, lease => %(lease)s)"
+    ),
+    "complete_lookup": (
+        "SELECT * FROM enterprise.complete_lookup(request_id => %(request_id)s, worker => %(worker)s,"
+        " canonical_id => %(canonical_id)s, official_name => %(official_name)s, unite_code => %(unite_code)s)"
+    ),
+    "complete_lookup_not_found": (
+        "SELECT * FROM enterprise.complete_lookup_not_found(request_id => %(request_id)s, worker => %(worker)s)"
+    ),
+    "fail_lookup": (
+        "SELECT * FROM enterprise.fail_lookup(request_id => %(request_id)s, worker => %(worker)s, error => %(error)s,"
+        " retry_after => %(retry_after)s, max_attempts => %(max_attempts)s, backoff_base => %(backoff_base)s)"
+    ),
+    "release_lookups": "SELECT enterprise.release_lookups(worker => %(worker)s, request_ids => %(request_ids)s)",
+    "requeue_failed": "SELECT enterprise.requeue_failed(older_than => %(older_than)s)",
+    "prune_lookup_requests": (
+        "SELECT enterprise.prune_lookup_requests(older_than => %(older_than)s, batch_size => %(batch_size)s,"
+        " max_rows => %(max_rows)s)"
+    ),
+    "queue_stats": "SELECT * FROM enterprise.lookup_queue_stats",
+    "upsert_internal_mappings": (
+        "SELECT * FROM enterprise.upsert_internal_mappings(alias_names => %(alias_names)s,"
+        " canonical_ids => %(canonical_ids)s, match_types => %(match_types)s)"
+    ),
+    "cache_company_mapping": (
+        "SELECT enterprise.cache_company_mapping(alias_name => %(alias_name)s, canonical_id => %(canonical_id)s,"
+        " source => %(source)s)"
+    ),
+    "next_temp_id": "SELECT enterprise.next_temp_id()",
+    "acquire_eqc_permit": (
+        "SELECT enterprise.acquire_eqc_permit(rate_per_minute => %(rate_per_minute)s, bucket => %(bucket)s)"
+    ),
+    "listen": f"LISTEN {LOOKUP_CHANNEL}",
+}
+
+
+def _columns(records: Sequence[CompanyRecord]) -> dict[str, list[str | None]]:
+    return {
+        "plan_codes": [r.plan_code for r in records],
+        "customer_names": [r.customer_name for r in records],
+        "account_names": [r.account_name for r in records],
+        "account_numbers": [r.account_number for r in records],
+    }
+
+
+class EnrichmentDB:
+    """Typed access to the enterprise SQL API over a psycopg connection pool."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    @classmethod
+    def connect(cls, uri: str, *, min_size: int = 1, max_size: int = 8, timeout: float = 30.0) -> EnrichmentDB:
+        """Open a pool on ``uri``. Connections are checked before use, so a restarted server is survived."""
+        pool = ConnectionPool(
+            uri,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            kwargs={"autocommit": True, "application_name": "company-enrichment"},
+            check=ConnectionPool.check_connection,
+            open=False,
+            name="company-enrichment",
+        )
+        try:
+            pool.open(wait=True, timeout=timeout)
+        except psycopg.Error as exc:
+            pool.close()
+            raise map_database_error(exc) from exc
+        except Exception as exc:  # psycopg_pool.PoolTimeout carries the connection error in its text
+            pool.close()
+            from .errors import DatabaseUnavailableError
+
+            raise DatabaseUnavailableError(f"cannot connect to the database: {exc}", sqlstate=None) from exc
+        return cls(pool)
+
+    @property
+    def pool(self) -> ConnectionPool:
+        return self._pool
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __enter__(self) -> EnrichmentDB:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except psycopg.Error as exc:
+            raise map_database_error(exc) from exc
+
+    def _rows(self, model: type[_M], name: str, params: dict[str, Any]) -> list[_M]:
+        with self._connection() as conn, conn.cursor(row_factory=class_row(model)) as cur:
+            cur.execute(SQL[name], params)
+            return cur.fetchall()
+
+    def _one(self, model: type[_M], name: str, params: dict[str, Any]) -> _M:
+        rows = self._rows(model, name, params)
+        if len(rows) != 1:
+            raise RuntimeError(f"{name} returned {len(rows)} rows, expected 1")
+        return rows[0]
+
+    def _scalar(self, name: str, params: dict[str, Any] | None = None) -> Any:
+        with self._connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            cur.execute(SQL[name], params or {})
+            row = cur.fetchone()
+            return None if row is None else row[0]
+
+    # ---------------------------------------------------------------------------------------- resolution
+
+    def resolve_company_id(
+        self,
+        *,
+        plan_code: str | None = None,
+        customer_name: str | None = None,
+        account_name: str | None = None,
+        account_number: str | None = None,
+    ) -> CompanyIdResult:
+        return self._one(
+            CompanyIdResult,
+            "resolve_company_id",
+            {
+                "plan_code": plan_code,
+                "customer_name": customer_name,
+                "account_name": account_name,
+                "account_number": account_number,
+            },
+        )
+
+    def resolve_company_ids(self, records: Sequence[CompanyRecord]) -> list[CompanyIdResult]:
+        """One set-based call; results come back in input order."""
+        if not records:
+            return []
+        results = self._rows(CompanyIdResult, "resolve_company_ids", _columns(records))
+        if len(results) != len(records):
+            raise RuntimeError(f"resolve_company_ids returned {len(results)} rows for {len(records)} records")
+        return results
+
+    def preview_company_ids(self, records: Sequence[CompanyRecord]) -> list[CompanyIdResult]:
+        """What resolution would answer, computed without writing anything (plan-only runs)."""
+        if not records:
+            return []
+        return self._rows(CompanyIdResult, "preview_company_ids", _columns(records))
+
+    def normalize_names(self, names: Sequence[str]) -> list[str | None]:
+        if not names:
+            return []
+        with self._connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            cur.execute(SQL["normalize_names"], {"names": list(names)})
+            return [row[0] for row in cur.fetchall()]
+
+    def next_temp_id(self) -> str:
+        return str(self._scalar("next_temp_id"))
+
+    # -------------------------------------------------------------------------------------------- queue
+
+    def enqueue_lookup(self, name: str) -> LookupRequest:
+        return self._one(LookupRequest, "enqueue_lookup", {"name": name})
+
+    def claim_lookups(
+        self, batch_size: int, worker: str, *, lease: timedelta | None = None, max_attempts: int | None = None
+    ) -> list[LookupRequest]:
+        return self._rows(
+            LookupRequest,
+            "claim_lookups",
+            {"batch_size": batch_size, "worker": worker, "lease": lease, "max_attempts": max_attempts},
+        )
+
+    def claim_lookup(self, request_id: int, worker: str, *, lease: timedelta | None = None) -> LookupRequest | None:
+        rows = self._rows(LookupRequest, "claim_lookup", {"request_id": request_id, "worker": worker, "lease": lease})
+        return rows[0] if rows else None
+
+    def complete_lookup(
+        self,
+        request_id: int,
+        worker: str,
+        canonical_id: str,
+        *,
+        official_name: str | None = None,
+        unite_code: str | None = None,
+    ) -> LookupRequest:
+        return self._one(
+            LookupRequest,
+            "complete_lookup",
+            {
+                "request_id": request_id,
+                "worker": worker,
+                "canonical_id": canonical_id,
+                "official_name": official_name,
+                "unite_code": unite_code,
+            },
+        )
+
+    def complete_lookup_not_found(self, request_id: int, worker: str) -> LookupRequest:
+        return self._one(LookupRequest, "complete_lookup_not_found", {"request_id": request_id, "worker": worker})
+
+    def fail_lookup(
+        self,
+        request_id: int,
+        worker: str,
+        error: str,
+        *,
+        retry_after: timedelta | None = None,
+        max_attempts: int | None = None,
+        backoff_base: timedelta | None = None,
+    ) -> LookupRequest:
+        return self._one(
+            LookupRequest,
+            "fail_lookup",
+            {
+                "request_id": request_id,
+                "worker": worker,
+                "error": error,
+                "retry_after": retry_after,
+                "max_attempts": max_attempts,
+                "backoff_base": backoff_base,
+            },
+        )
+
+    def release_lookups(self, worker: str, request_ids: Sequence[int] | None = None) -> int:
+        ids = None if request_ids is None else list(request_ids)
+        return int(self._scalar("release_lookups", {"worker": worker, "request_ids": ids}))
+
+    def requeue_failed(self, older_than: timedelta = timedelta(0)) -> int:
+        return int(self._scalar("requeue_failed", {"older_than": older_than}))
+
+    def prune_lookup_requests(
+        self, older_than: timedelta, *, batch_size: int = 10_000, max_rows: int | None = None
+    ) -> int:
+        params = {"older_than": older_than, "batch_size": batch_size, "max_rows": max_rows}
+        return int(self._scalar("prune_lookup_requests", params))
+
+    def queue_stats(self) -> QueueStats:
+        return self._one(QueueStats, "queue_stats", {})
+
+    @contextmanager
+    def listen(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection of its own (outside the pool) that LISTENs on enterprise_lookup."""
+        conninfo = self._pool.conninfo
+        if callable(conninfo):
+            conninfo = conninfo()
+        try:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                conn.execute(SQL["listen"])
+                yield conn
+        except psycopg.Error as exc:
+            raise map_database_error(exc) from exc
+
+    # ----------------------------------------------------------------------------------------- mappings
+
+    def upsert_internal_mappings(self, rows: Sequence[MappingRow]) -> MappingLoadResult:
+        return self._one(
+            MappingLoadResult,
+            "upsert_internal_mappings",
+            {
+                "alias_names": [r.alias_name for r in rows],
+                "canonical_ids": [r.canonical_id for r in rows],
+                "match_types": [r.match_type for r in rows],
+            },
+        )
+
+    def cache_company_mapping(self, alias_name: str, canonical_id: str, *, source: str = "EQC") -> str:
+        params = {"alias_name": alias_name, "canonical_id": canonical_id, "source": source}
+        return str(self._scalar("cache_company_mapping", params))
+
+    # -------------------------------------------------------------------------------------- EQC limiter
+
+    def acquire_eqc_permit(self, rate_per_minute: int, *, bucket: str = "eqc") -> float:
+        """0.0 when one EQC request may go now (the slot is booked), else seconds to wait."""
+        return float(self._scalar("acquire_eqc_permit", {"rate_per_minute": rate_per_minute, "bucket": bucket}))

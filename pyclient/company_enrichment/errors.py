@@ -1,0 +1,114 @@
+"""The package's exceptions, and the one place database errors are mapped onto them.
+
+Every database error is translated by :func:`map_database_error`, from its SQLSTATE, keeping
+PostgreSQL's message, detail and hint. EQC errors live in :mod:`company_enrichment.eqc`.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+__all__ = [
+    "CompanyEnrichmentError",
+    "ConcurrencyError",
+    "ConfigurationError",
+    "DatabaseError",
+    "DatabaseUnavailableError",
+    "InputError",
+    "InvalidInputError",
+    "LeaseLostError",
+    "LookupRequestNotFoundError",
+    "PermissionDeniedError",
+    "map_database_error",
+]
+
+
+class CompanyEnrichmentError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ConfigurationError(CompanyEnrichmentError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+class InputError(CompanyEnrichmentError):
+    """A file given to the command line is malformed; the message names the line."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(f"line {line}: {message}" if line is not None else message)
+        self.line = line
+
+
+class DatabaseError(CompanyEnrichmentError):
+    """An error raised by the database, with PostgreSQL's own fields."""
+
+    def __init__(
+        self, message: str, *, sqlstate: str | None, detail: str | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.sqlstate = sqlstate
+        self.detail = detail
+        self.hint = hint
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.detail:
+            parts.append(f"DETAIL: {self.detail}")
+        if self.hint:
+            parts.append(f"HINT: {self.hint}")
+        return "\n".join(parts)
+
+
+class InvalidInputError(DatabaseError):
+    """The SQL API refused its arguments (class 22: invalid_parameter_value, string_data_right_truncation...)."""
+
+
+class LeaseLostError(DatabaseError):
+    """CE001: the worker no longer holds the lookup request (its lease expired and it was claimed again)."""
+
+
+class LookupRequestNotFoundError(DatabaseError):
+    """CE002: no lookup request has that id."""
+
+
+class ConcurrencyError(DatabaseError):
+    """40001/40P01: a serialization failure or deadlock; retrying the transaction is safe."""
+
+
+class PermissionDeniedError(DatabaseError):
+    """42501: the role lacks a privilege (see the README's roles)."""
+
+
+class DatabaseUnavailableError(DatabaseError):
+    """Class 08 and server shutdowns: the database could not be reached; retrying later is safe."""
+
+
+_BY_SQLSTATE: dict[str, type[DatabaseError]] = {
+    "CE001": LeaseLostError,
+    "CE002": LookupRequestNotFoundError,
+    "40001": ConcurrencyError,
+    "40P01": ConcurrencyError,
+    "42501": PermissionDeniedError,
+    "57P01": DatabaseUnavailableError,
+    "57P02": DatabaseUnavailableError,
+    "57P03": DatabaseUnavailableError,
+}
+
+_BY_CLASS: dict[str, type[DatabaseError]] = {
+    "22": InvalidInputError,
+    "08": DatabaseUnavailableError,
+}
+
+
+def map_database_error(exc: psycopg.Error) -> DatabaseError:
+    """Translate a psycopg error into the package's exception, by SQLSTATE."""
+    diag = exc.diag
+    sqlstate = diag.sqlstate or exc.sqlstate
+    message = diag.message_primary or str(exc).strip() or type(exc).__name__
+    cls: type[DatabaseError]
+    if sqlstate is None:
+        cls = DatabaseUnavailableError if isinstance(exc, psycopg.OperationalError) else DatabaseError
+    else:
+        cls = _BY_SQLSTATE.get(sqlstate) or _BY_CLASS.get(sqlstate[:2]) or DatabaseError
+    return cls(message, sqlstate=sqlstate, detail=diag.message_detail, hint=diag.message_hint)

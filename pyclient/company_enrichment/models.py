@@ -1,0 +1,137 @@
+"""Typed results. Each model maps one to one onto a composite type, view or row of the SQL API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CompanyIdResult",
+    "CompanyRecord",
+    "LookupRequest",
+    "MappingLoadResult",
+    "MappingRow",
+    "QueueRunStats",
+    "QueueStats",
+    "ResolutionStatus",
+]
+
+
+class ResolutionStatus(StrEnum):
+    SUCCESS_INTERNAL = "success_internal"
+    """Found in a curated mapping (source says which kind)."""
+    SUCCESS_EXTERNAL = "success_external"
+    """Found through EQC: a learned mapping, or an inline lookup just now."""
+    PENDING_LOOKUP = "pending_lookup"
+    """Queued for an EQC lookup (request_id says which request)."""
+    TEMP_ASSIGNED = "temp_assigned"
+    """A stable temporary id: no customer name, or a name EQC does not know."""
+
+
+class CompanyRecord(BaseModel):
+    """One pipeline record. Blank strings count as absent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plan_code: str | None = None
+    customer_name: str | None = None
+    account_name: str | None = None
+    account_number: str | None = None
+
+
+class CompanyIdResult(BaseModel):
+    """enterprise.company_id_result."""
+
+    model_config = ConfigDict(frozen=True)
+
+    company_id: str | None = Field(None, description="The company id, or the TEMP id; NULL while pending")
+    status: ResolutionStatus
+    source: str | None = Field(None, description="Mapping kind, EQC, queued or generated")
+    match_type: str | None = None
+    temp_id: str | None = None
+    request_id: int | None = None
+
+
+class LookupRequest(BaseModel):
+    """A row of enterprise.lookup_requests."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+    normalized_name: str
+    status: str
+    attempts: int
+    last_error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    next_attempt_at: datetime
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    outcome: str | None = None
+    company_id: str | None = None
+    official_name: str | None = None
+    unite_code: str | None = None
+    completed_at: datetime | None = None
+    last_failed_at: datetime | None = None
+    claimable_at: datetime | None = None
+
+
+class QueueStats(BaseModel):
+    """enterprise.lookup_queue_stats."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pending: int
+    due: int
+    processing: int
+    done: int
+    found: int
+    not_found: int
+    failed: int
+    oldest_pending_age: timedelta | None = None
+    expired_leases: int
+    failures_last_hour: int
+    done_last_hour: int
+
+
+class MappingRow(BaseModel):
+    """One curated mapping for upsert_internal_mappings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    alias_name: str
+    canonical_id: str
+    match_type: str
+
+
+class MappingLoadResult(BaseModel):
+    """enterprise.mapping_load_result."""
+
+    model_config = ConfigDict(frozen=True)
+
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class QueueRunStats(BaseModel):
+    """What one run of the queue worker did."""
+
+    claimed: int = 0
+    found: int = 0
+    not_found: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0
+    lost: int = 0
+    """Requests whose lease had been taken over before the worker could settle them."""
+    auth_failed: bool = False
+    """EQC refused the token: the worker released what it held and stopped."""
+
+    def add(self, other: QueueRunStats) -> None:
+        for field in ("claimed", "found", "not_found", "retried", "failed", "released", "lost"):
+            setattr(self, field, getattr(self, field) + getattr(other, field))
+        self.auth_failed = self.auth_failed or other.auth_failed

@@ -1,0 +1,308 @@
+"""CompanyEnrichmentService: resolution with a real inline-lookup budget, and the queue worker.
+
+The service decides nothing about companies itself. Resolution, normalization, the queue's states and
+caching all happen in SQL; the service only calls EQC for requests the database hands it, and reports
+EQC's answer back through the queue functions. An inline lookup and a worker's lookup are the same
+code path: claim the request, search EQC once, settle the request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from enum import StrEnum
+
+from .db import EnrichmentDB
+from .eqc import (
+    CompanySearchResult,
+    EQCAuthenticationError,
+    EQCClient,
+    EQCClientError,
+    EQCNotFoundError,
+    EQCRateLimitError,
+)
+from .errors import DatabaseError, InvalidInputError, LeaseLostError
+from .models import CompanyIdResult, CompanyRecord, LookupRequest, QueueRunStats, ResolutionStatus
+
+__all__ = ["CompanyEnrichmentService", "LookupOutcome", "default_worker_name"]
+
+logger = logging.getLogger("company_enrichment.service")
+
+
+class LookupOutcome(StrEnum):
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    RETRIED = "retried"
+    FAILED = "failed"
+    LOST = "lost"
+
+
+def default_worker_name() -> str:
+    """host:pid:random, unique per process and stable for its life."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class CompanyEnrichmentService:
+    """Resolve records to company ids; look names up in EQC inline within a budget, or in the queue worker."""
+
+    def __init__(
+        self,
+        db: EnrichmentDB,
+        eqc_client: EQCClient | None,
+        *,
+        sync_lookup_budget: int = 0,
+        worker_name: str | None = None,
+        batch_size: int = 50,
+        lookup_retry_max: int | None = None,
+        lookup_retry_delay: timedelta | None = None,
+        lease: timedelta | None = None,
+        enabled: bool = True,
+    ) -> None:
+        if sync_lookup_budget < 0:
+            raise ValueError("sync_lookup_budget must not be negative")
+        if not 1 <= batch_size <= 500:
+            raise ValueError("batch_size must be between 1 and 500")
+        self._db = db
+        self._eqc = eqc_client
+        self._budget = sync_lookup_budget
+        self._worker = worker_name or default_worker_name()
+        self._batch_size = batch_size
+        self._retry_max = lookup_retry_max
+        self._retry_delay = lookup_retry_delay
+        self._lease = lease
+        self._enabled = enabled and eqc_client is not None
+        self._inline_disabled = False
+        self._lock = threading.Lock()
+
+    @property
+    def worker_name(self) -> str:
+        return self._worker
+
+    @property
+    def sync_lookup_budget(self) -> int:
+        """Inline EQC lookups this instance may still make."""
+        return self._budget
+
+    @property
+    def inline_lookups_enabled(self) -> bool:
+        return self._enabled and not self._inline_disabled
+
+    # ---------------------------------------------------------------------------------------- resolution
+
+    def resolve_company_id(
+        self,
+        *,
+        plan_code: str | None = None,
+        customer_name: str | None = None,
+        account_name: str | None = None,
+        account_number: str | None = None,
+        sync_lookup_budget: int | None = None,
+    ) -> CompanyIdResult:
+        """Resolve one record; a pending name is looked up in EQC at once while budget remains.
+
+        ``sync_lookup_budget`` gives this call a budget of its own instead of spending the instance's.
+        EQC errors never escape: the request stays queued and the answer is pending_lookup.
+        """
+        record = CompanyRecord(
+            plan_code=plan_code, customer_name=customer_name, account_name=account_name, account_number=account_number
+        )
+        result = self._db.resolve_company_id(**record.model_dump())
+        if result.status is not ResolutionStatus.PENDING_LOOKUP or result.request_id is None:
+            return result
+        allowance = [sync_lookup_budget] if sync_lookup_budget is not None else None
+        if not self._take_budget(allowance):
+            return result
+        if self._lookup_inline(result.request_id) in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
+            return self._db.resolve_company_id(**record.model_dump())
+        return result
+
+    def resolve_batch(
+        self, records: Sequence[CompanyRecord], *, sync_lookup_budget: int | None = None
+    ) -> list[CompanyIdResult]:
+        """One set-based SQL call, then inline lookups for at most the budget's distinct pending names, in order."""
+        results = self._db.resolve_company_ids(records)
+        allowance = [sync_lookup_budget] if sync_lookup_budget is not None else None
+        settled: set[int] = set()
+        for result in results:
+            if result.status is not ResolutionStatus.PENDING_LOOKUP or result.request_id is None:
+                continue
+            if result.request_id in settled:
+                continue
+            if not self._take_budget(allowance):
+                break
+            settled.add(result.request_id)
+            if self._lookup_inline(result.request_id) not in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
+                settled.discard(result.request_id)
+        if not settled:
+            return results
+        # Ask the database again for the rows whose names were just settled.
+        positions = [i for i, r in enumerate(results) if r.request_id in settled]
+        fresh = self._db.resolve_company_ids([records[i] for i in positions])
+        merged = list(results)
+        for i, result in zip(positions, fresh, strict=True):
+            merged[i] = result
+        return merged
+
+    def _take_budget(self, allowance: list[int] | None) -> bool:
+        """Spend one inline lookup from the per-call allowance, or else from the instance's budget."""
+        if not self.inline_lookups_enabled:
+            return False
+        if allowance is not None:
+            if allowance[0] <= 0:
+                return False
+            allowance[0] -= 1
+            return True
+        with self._lock:
+            if self._budget <= 0:
+                return False
+            self._budget -= 1
+            return True
+
+    def _lookup_inline(self, request_id: int) -> LookupOutcome | None:
+        """Claim that very request (shared dedupe with the workers) and settle it; None if it was not claimable."""
+        try:
+            request = self._db.claim_lookup(request_id, self._worker, lease=self._lease)
+            if request is None:
+                return None
+            return self.settle(request)
+        except EQCAuthenticationError:
+            logger.error("EQC refused the token: inline lookups are disabled for this service instance")
+            self._inline_disabled = True
+            return None
+
+    # ------------------------------------------------------------------------------------------- worker
+
+    def process_lookup_queue(
+        self,
+        *,
+        batch_size: int | None = None,
+        max_requests: int | None = None,
+        stop: threading.Event | None = None,
+    ) -> QueueRunStats:
+        """Claim, look up and settle requests until nothing is due (or max_requests, or ``stop`` is set).
+
+        No transaction is held across an HTTP call. On an EQC authentication error, or when ``stop`` is
+        set, the requests still held are released without spending an attempt.
+        """
+        stats = QueueRunStats()
+        size = batch_size or self._batch_size
+        if not 1 <= size <= 500:
+            raise ValueError("batch_size must be between 1 and 500")
+        if not self._enabled:
+            logger.warning("EQC lookups are disabled (WDH_COMPANY_ENRICHMENT_ENABLED=false or no EQC client)")
+            return stats
+        while max_requests is None or stats.claimed < max_requests:
+            if stop is not None and stop.is_set():
+                break
+            want = size if max_requests is None else min(size, max_requests - stats.claimed)
+            batch = self._db.claim_lookups(want, self._worker, lease=self._lease, max_attempts=self._retry_max)
+            if not batch:
+                break
+            stats.claimed += len(batch)
+            if not self._settle_batch(batch, stats, stop):
+                break
+        return stats
+
+    def _settle_batch(self, batch: Sequence[LookupRequest], stats: QueueRunStats, stop: threading.Event | None) -> bool:
+        """Settle a claimed batch; False when the run must end (auth error or stop)."""
+        for index, request in enumerate(batch):
+            if stop is not None and stop.is_set():
+                stats.released += self._release(batch[index:])
+                return False
+            try:
+                outcome = self.settle(request)
+            except EQCAuthenticationError:
+                stats.auth_failed = True
+                stats.released += 1 + self._release(batch[index + 1 :])
+                logger.error("EQC refused the token: released %d request(s) and stopped", len(batch) - index)
+                return False
+            self._count(stats, outcome)
+        return True
+
+    def _release(self, requests: Iterable[LookupRequest]) -> int:
+        ids = [r.id for r in requests]
+        return self._db.release_lookups(self._worker, ids) if ids else 0
+
+    @staticmethod
+    def _count(stats: QueueRunStats, outcome: LookupOutcome) -> None:
+        match outcome:
+            case LookupOutcome.FOUND:
+                stats.found += 1
+            case LookupOutcome.NOT_FOUND:
+                stats.not_found += 1
+            case LookupOutcome.RETRIED:
+                stats.retried += 1
+            case LookupOutcome.FAILED:
+                stats.failed += 1
+            case LookupOutcome.LOST:
+                stats.lost += 1
+
+    # ------------------------------------------------------------------------------------ one request
+
+    def settle(self, request: LookupRequest) -> LookupOutcome:
+        """Look a claimed request up in EQC (one search) and report the answer to the database.
+
+        Raises EQCAuthenticationError after releasing the request (no attempt spent).
+        """
+        assert self._eqc is not None
+        try:
+            candidates = self._eqc.search_company(request.name)
+        except EQCAuthenticationError:
+            self._db.release_lookups(self._worker, [request.id])
+            raise
+        except EQCNotFoundError:
+            candidates = []
+        except EQCRateLimitError as exc:
+            retry_after = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else None
+            return self._fail(request, f"EQC rate limit: {exc}", retry_after)
+        except EQCClientError as exc:
+            return self._fail(request, f"EQC error: {exc}", None)
+        try:
+            if not candidates:
+                self._db.complete_lookup_not_found(request.id, self._worker)
+                return LookupOutcome.NOT_FOUND
+            chosen = self._choose(request, candidates)
+            self._db.complete_lookup(
+                request.id,
+                self._worker,
+                chosen.company_id,
+                official_name=chosen.company_full_name,
+                unite_code=chosen.unite_code,
+            )
+            return LookupOutcome.FOUND
+        except LeaseLostError as exc:
+            logger.warning("request %d was taken over before it could be settled: %s", request.id, exc.message)
+            return LookupOutcome.LOST
+        except InvalidInputError as exc:
+            # EQC answered something the mapping table cannot hold (say an over-long id): a failed attempt.
+            return self._fail(request, f"unusable EQC answer: {exc.message} ({exc.detail})", None)
+
+    def _choose(self, request: LookupRequest, candidates: Sequence[CompanySearchResult]) -> CompanySearchResult:
+        """The candidate whose normalized full name equals the request's, else EQC's first."""
+        keys = self._db.normalize_names([c.company_full_name for c in candidates])
+        for candidate, key in zip(candidates, keys, strict=True):
+            if key == request.normalized_name:
+                return candidate
+        return candidates[0]
+
+    def _fail(self, request: LookupRequest, error: str, retry_after: timedelta | None) -> LookupOutcome:
+        try:
+            row = self._db.fail_lookup(
+                request.id,
+                self._worker,
+                error[:2000],
+                retry_after=retry_after,
+                max_attempts=self._retry_max,
+                backoff_base=self._retry_delay,
+            )
+        except LeaseLostError:
+            return LookupOutcome.LOST
+        except DatabaseError:
+            raise
+        logger.warning("lookup of request %d failed (attempt %d): %s", request.id, row.attempts, error)
+        return LookupOutcome.FAILED if row.status == "failed" else LookupOutcome.RETRIED

@@ -1,0 +1,76 @@
+"""Configuration from the environment (prefix WDH_, nested delimiter __) or a .env file.
+
+The names and defaults are the old system's, so existing deployments keep working:
+
+=================================== ===================== =========================================
+variable                            default               meaning
+=================================== ===================== =========================================
+WDH_DATABASE__URI                   (required)            libpq URI of the enterprise database
+WDH_EQC_BASE_URL                    https://eqc.pingan.com EQC's base URL
+WDH_EQC_TOKEN                       (none)                EQC token; never logged
+WDH_EQC_TIMEOUT                     30                    seconds per EQC request
+WDH_EQC_RATE_LIMIT                  10                    EQC requests per minute, across all processes
+WDH_EQC_RETRY_MAX                   3                     retries of a transient EQC failure
+WDH_COMPANY_ENRICHMENT_ENABLED      true                  false: never call EQC (resolution still works)
+WDH_COMPANY_SYNC_LOOKUP_LIMIT       5                     inline EQC lookups per service instance
+WDH_LOOKUP_QUEUE_BATCH_SIZE         50                    requests a worker claims at a time (1..500)
+WDH_LOOKUP_RETRY_MAX                3                     attempts before a request fails
+WDH_LOOKUP_RETRY_DELAY              300                   first retry delay in seconds (then doubles)
+=================================== ===================== =========================================
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigurationError
+
+__all__ = ["DatabaseSettings", "Settings", "load_settings"]
+
+
+class DatabaseSettings(BaseModel):
+    uri: str | None = Field(default=None, description="libpq URI, postgresql://...")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WDH_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    database: DatabaseSettings = DatabaseSettings()
+    eqc_base_url: str = Field(default="https://eqc.pingan.com", pattern=r"^https?://")
+    eqc_token: SecretStr | None = None
+    eqc_timeout: float = Field(default=30.0, gt=0, le=600)
+    eqc_rate_limit: int = Field(default=10, ge=1, le=60_000)
+    eqc_retry_max: int = Field(default=3, ge=0, le=20)
+    company_enrichment_enabled: bool = True
+    company_sync_lookup_limit: int = Field(default=5, ge=0)
+    lookup_queue_batch_size: int = Field(default=50, ge=1, le=500)
+    lookup_retry_max: int = Field(default=3, ge=1, le=100)
+    lookup_retry_delay: int = Field(default=300, ge=0)
+
+    def require_database_uri(self) -> str:
+        if not self.database.uri:
+            raise ConfigurationError(
+                "WDH_DATABASE__URI is not set: give the libpq URI of the enterprise database "
+                "(make demo and make test set it for the project-local database)"
+            )
+        return self.database.uri
+
+
+def _variable(loc: tuple[int | str, ...]) -> str:
+    return "WDH_" + "__".join(str(part).upper() for part in loc)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one message that names each bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(f"{_variable(err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise ConfigurationError(f"invalid configuration: {problems}") from None
