@@ -251,7 +251,9 @@ class CompanyEnrichmentService:
         """
         assert self._eqc is not None
         try:
-            candidates = self._eqc.search_company(request.name)
+            # EQC is searched with the normalized name: status decorations, quotes and stray whitespace would
+            # only confuse its search, and it is the key the queue dedupes on (one search per name).
+            candidates = self._eqc.search_company(request.normalized_name)
         except EQCAuthenticationError:
             self._db.release_lookups(self._worker, [request.id])
             raise

@@ -54,7 +54,7 @@ Control endpoints, for tests that drive a separate process (no token needed; the
 
 Requests are counted when they arrive, so the counters do not depend on how long a slow answer takes. The request
 log records whether a token header was present, never its value.
-"""  # noqa: RUF002 - the example name is real and uses full-width brackets
+"""
 
 from __future__ import annotations
 

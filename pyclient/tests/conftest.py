@@ -31,3 +31,13 @@ def conn(db_uri: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
 def tag() -> str:
     """A unique marker for the keys a test creates, so tests never collide."""
     return f"pytest-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def empty_queue(db_uri: str) -> Iterator[None]:
+    """Start from an empty lookup queue: workers drain whatever is due, so tests must not see each other's requests."""
+    with psycopg.connect(db_uri, autocommit=True) as connection:
+        connection.execute("DELETE FROM enterprise.lookup_requests")
+    yield
+    with psycopg.connect(db_uri, autocommit=True) as connection:
+        connection.execute("DELETE FROM enterprise.lookup_requests")

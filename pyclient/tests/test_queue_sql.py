@@ -9,23 +9,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
 
 Conn = psycopg.Connection[tuple[object, ...]]
-
-
-@pytest.fixture
-def empty_queue(db_uri: str) -> Iterator[None]:
-    """Start from an empty queue; these tests drain whatever is due."""
-    with psycopg.connect(db_uri, autocommit=True) as conn:
-        conn.execute("DELETE FROM enterprise.lookup_requests")
-    yield
-    with psycopg.connect(db_uri, autocommit=True) as conn:
-        conn.execute("DELETE FROM enterprise.lookup_requests")
 
 
 def enqueue_many(db_uri: str, names: list[str]) -> list[int]:

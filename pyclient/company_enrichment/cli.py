@@ -1,0 +1,387 @@
+"""The ``company-enrichment`` command line: resolve files, run the queue worker, show the queue, load mappings,
+serve the EQC stand-in.
+
+Exit codes: 0 success; 1 a database or input error (message, detail and hint printed); 2 bad usage or
+configuration; 3 EQC refused the token (worker).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import re
+import signal
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .csvio import CsvTable, open_table
+from .db import EnrichmentDB
+from .eqc import EQCClient
+from .errors import CompanyEnrichmentError, ConfigurationError, DatabaseError, InputError
+from .models import CompanyIdResult, CompanyRecord, MappingRow, ResolutionStatus
+from .ratelimit import DatabaseRateLimiter
+from .service import CompanyEnrichmentService, default_worker_name
+from .settings import Settings, load_settings
+from .worker import run_worker
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="company-enrichment",
+    help="Resolve pipeline records to a unified company_id (settings: WDH_* environment variables).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+mappings_app = typer.Typer(help="Curated mappings.", no_args_is_help=True)
+app.add_typer(mappings_app, name="mappings")
+
+console = Console()
+err_console = Console(stderr=True)
+
+RESULT_COLUMNS = ["company_id", "status", "source", "match_type", "temp_id"]
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _errors_reported() -> Iterator[None]:
+    """Print the package's errors plainly (message, detail, hint) and exit with the right code."""
+    try:
+        yield
+    except ConfigurationError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except DatabaseError as exc:
+        err_console.print(f"[bold red]database error[/] [{exc.sqlstate}]: {exc.message}", highlight=False)
+        if exc.detail:
+            err_console.print(f"  detail: {exc.detail}", highlight=False)
+        if exc.hint:
+            err_console.print(f"  hint: {exc.hint}", highlight=False)
+        raise typer.Exit(1) from None
+    except CompanyEnrichmentError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _connect(settings: Settings, *, max_size: int = 8) -> EnrichmentDB:
+    return EnrichmentDB.connect(settings.require_database_uri(), max_size=max_size)
+
+
+def _eqc_client(settings: Settings, db: EnrichmentDB) -> EQCClient | None:
+    if not settings.company_enrichment_enabled:
+        return None
+    if settings.eqc_token is None or not settings.eqc_token.get_secret_value().strip():
+        err_console.print("[yellow]WDH_EQC_TOKEN is not set: no EQC lookups will be made[/]")
+        return None
+    return EQCClient(
+        settings.eqc_base_url,
+        settings.eqc_token,
+        timeout=settings.eqc_timeout,
+        rate_limit_per_minute=settings.eqc_rate_limit,
+        retry_max=settings.eqc_retry_max,
+        rate_limiter=DatabaseRateLimiter(db, settings.eqc_rate_limit),
+    )
+
+
+def _service(
+    settings: Settings, db: EnrichmentDB, eqc: EQCClient | None, *, budget: int, worker: str | None = None
+) -> CompanyEnrichmentService:
+    return CompanyEnrichmentService(
+        db,
+        eqc,
+        sync_lookup_budget=budget,
+        worker_name=worker,
+        batch_size=settings.lookup_queue_batch_size,
+        lookup_retry_max=settings.lookup_retry_max,
+        lookup_retry_delay=timedelta(seconds=settings.lookup_retry_delay),
+        enabled=settings.company_enrichment_enabled,
+    )
+
+
+def _summary_table(title: str, counts: Counter[str]) -> Table:
+    table = Table(title=title)
+    table.add_column("status")
+    table.add_column("records", justify="right")
+    for status in ResolutionStatus:
+        table.add_row(status.value, str(counts.get(status.value, 0)))
+    table.add_row("[bold]total[/]", f"[bold]{sum(counts.values())}[/]")
+    return table
+
+
+# ----------------------------------------------------------------------------------------------- resolve
+
+
+@app.command()
+def resolve(
+    input_csv: Annotated[Path, typer.Argument(metavar="INPUT.csv", help="Records to resolve.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write (default: INPUT.resolved.csv).")
+    ] = None,
+    budget: Annotated[
+        int | None, typer.Option(help="Inline EQC lookups for this run (default WDH_COMPANY_SYNC_LOOKUP_LIMIT).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Records per SQL call.", min=1, max=100_000)] = 5_000,
+    plan_code_column: Annotated[str, typer.Option(help="Column holding the plan code.")] = "plan_code",
+    customer_name_column: Annotated[str, typer.Option(help="Column holding the customer name.")] = "customer_name",
+    account_name_column: Annotated[str, typer.Option(help="Column holding the account name.")] = "account_name",
+    account_number_column: Annotated[str, typer.Option(help="Column holding the account number.")] = "account_number",
+    plan_only: Annotated[
+        bool, typer.Option("--plan-only", help="Report what resolution would give; write nothing anywhere.")
+    ] = False,
+) -> None:
+    """Resolve every record of a CSV file; write it back with company_id, status, source, match_type, temp_id."""
+    with _errors_reported():
+        settings = _settings()
+        names = (plan_code_column, customer_name_column, account_name_column, account_number_column)
+        table = open_table(input_csv, any_of=names)
+        total = sum(1 for _ in table.rows())  # a malformed file fails here, before anything is written
+        target = output or input_csv.with_suffix(".resolved.csv")
+        with _connect(settings) as db:
+            eqc = None if plan_only else _eqc_client(settings, db)
+            service = _service(
+                settings, db, eqc, budget=settings.company_sync_lookup_limit if budget is None else budget
+            )
+            counts = _resolve_file(table, names, target, total, batch_size, service, db, plan_only)
+            if eqc is not None:
+                eqc.close()
+        title = "what resolution would give (plan only)" if plan_only else f"resolved {input_csv.name}"
+        console.print(_summary_table(title, counts))
+        if not plan_only:
+            console.print(f"wrote {target}")
+
+
+def _resolve_file(
+    table: CsvTable,
+    names: Sequence[str],
+    target: Path,
+    total: int,
+    batch_size: int,
+    service: CompanyEnrichmentService,
+    db: EnrichmentDB,
+    plan_only: bool,
+) -> Counter[str]:
+    positions = [table.index_of(n) if n in table.header else None for n in names]
+    counts: Counter[str] = Counter()
+    out = None
+    if not plan_only:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        out = os.fdopen(fd, "w", encoding="utf-8", newline="")
+    try:
+        writer = csv.writer(out) if out is not None else None
+        if writer is not None:
+            writer.writerow(table.header + RESULT_COLUMNS)
+        batch: list[list[str]] = []
+
+        def flush() -> None:
+            records = [
+                CompanyRecord(
+                    **{
+                        field: (row[pos] if pos is not None else None)
+                        for field, pos in zip(CompanyRecord.model_fields, positions, strict=True)
+                    }
+                )
+                for row in batch
+            ]
+            results: list[CompanyIdResult] = (
+                db.preview_company_ids(records) if plan_only else service.resolve_batch(records)
+            )
+            for row, result in zip(batch, results, strict=True):
+                counts[result.status.value] += 1
+                if writer is not None:
+                    writer.writerow(
+                        [
+                            *row,
+                            result.company_id or "",
+                            result.status.value,
+                            result.source or "",
+                            result.match_type or "",
+                            result.temp_id or "",
+                        ]
+                    )
+            progress.advance(task, len(batch))
+            batch.clear()
+
+        with Progress(
+            TextColumn("resolving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console
+        ) as progress:
+            task = progress.add_task("resolve", total=total)
+            for _, row in table.rows():
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    flush()
+            if batch:
+                flush()
+        if out is not None:
+            out.close()
+            os.replace(tmp, target)
+            out = None
+    finally:
+        if out is not None:
+            out.close()
+            Path(tmp).unlink(missing_ok=True)
+    return counts
+
+
+# -------------------------------------------------------------------------------------------------- work
+
+
+@app.command()
+def work(
+    once: Annotated[bool, typer.Option("--once", help="Drain what is due, then exit.")] = False,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Requests claimed at a time, 1..500 (default WDH_LOOKUP_QUEUE_BATCH_SIZE).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Worker threads.", min=1, max=64)] = 1,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between polls when no NOTIFY arrives.", min=0.1)] = 30.0,
+) -> None:
+    """Run the lookup-queue worker: claim requests, search EQC, settle them. SIGINT/SIGTERM stop it cleanly."""
+    with _errors_reported():
+        settings = _settings()
+        size = batch_size or settings.lookup_queue_batch_size
+        if not 1 <= size <= 500:
+            raise ConfigurationError(f"--batch-size must be between 1 and 500, got {size}")
+        stop = threading.Event()
+
+        def on_signal(signum: int, _frame: object) -> None:
+            err_console.print(f"[yellow]{signal.Signals(signum).name}: finishing the request in hand[/]")
+            stop.set()
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+        with _connect(settings, max_size=concurrency + 2) as db:
+            eqc = _eqc_client(settings, db)
+            if eqc is None:
+                raise ConfigurationError(
+                    "the worker needs EQC: set WDH_EQC_TOKEN (and WDH_COMPANY_ENRICHMENT_ENABLED=true)"
+                )
+            base = default_worker_name()
+            result = run_worker(
+                db,
+                lambda i: _service(settings, db, eqc, budget=0, worker=f"{base}:{i}"),
+                once=once,
+                batch_size=size,
+                concurrency=concurrency,
+                poll_interval=poll_interval,
+                stop=stop,
+            )
+            eqc.close()
+        s = result.stats
+        console.print(
+            f"claimed {s.claimed}, found {s.found}, not_found {s.not_found}, retried {s.retried}, "
+            f"failed {s.failed}, released {s.released}, lost {s.lost}",
+            highlight=False,
+        )
+        if result.auth_failed:
+            err_console.print(
+                "[bold red]EQC refused the token[/] (401 or TokenExpired): held requests were released without "
+                "spending an attempt; set a fresh WDH_EQC_TOKEN and start the worker again"
+            )
+            raise typer.Exit(3)
+        if result.errors:
+            for error in result.errors:
+                err_console.print(f"[bold red]database error:[/] {error}", highlight=False)
+            raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------------------------------------ status
+
+
+@app.command()
+def status() -> None:
+    """Show the lookup queue's health."""
+    with _errors_reported():
+        settings = _settings()
+        with _connect(settings, max_size=1) as db:
+            stats = db.queue_stats()
+        table = Table(title="lookup queue")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        for name, value in stats.model_dump().items():
+            table.add_row(name, "-" if value is None else str(value))
+        console.print(table)
+
+
+# ---------------------------------------------------------------------------------------------- mappings
+
+_ROW_REF = re.compile(r"^rows? ([\d, ]+):")
+
+
+@mappings_app.command("import")
+def import_mappings(
+    file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="Columns alias_name, canonical_id, match_type.")],
+) -> None:
+    """Load curated mappings, all or nothing; a bad row is reported with its line number."""
+    with _errors_reported():
+        settings = _settings()
+        columns = ("alias_name", "canonical_id", "match_type")
+        table = open_table(file, all_of=columns)
+        alias, canonical, kind = (table.index_of(c) for c in columns)
+        rows: list[MappingRow] = []
+        lines: list[int] = []
+        for line, row in table.rows():
+            rows.append(MappingRow(alias_name=row[alias], canonical_id=row[canonical], match_type=row[kind]))
+            lines.append(line)
+        if not rows:
+            raise InputError("no mappings in the file", line=2)
+        with _connect(settings, max_size=1) as db:
+            try:
+                result = db.upsert_internal_mappings(rows)
+            except DatabaseError as exc:
+                raise _with_line_numbers(exc, lines) from None
+        console.print(
+            f"{file.name}: {result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged",
+            highlight=False,
+        )
+
+
+def _with_line_numbers(exc: DatabaseError, lines: Sequence[int]) -> DatabaseError:
+    """Turn the database's 'row N:' (1-based position in the load) into the file's line numbers."""
+    if exc.detail and (match := _ROW_REF.match(exc.detail)):
+        refs = [int(n) for n in match.group(1).replace(" ", "").split(",") if n]
+        where = ", ".join(str(lines[r - 1]) for r in refs if 0 < r <= len(lines))
+        label = "line" if len(refs) == 1 else "lines"
+        exc.detail = f"{label} {where}:" + exc.detail[match.end() :]
+    return exc
+
+
+# ------------------------------------------------------------------------------------------- eqc-standin
+
+
+@app.command("eqc-standin")
+def eqc_standin(
+    fixtures: Annotated[Path, typer.Option(help="JSON fixtures: token and companies.")],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).", min=0, max=65535)] = 8765,
+    host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
+) -> None:
+    """Serve EQC's protocol from a fixtures file on loopback, for tests and demos."""
+    from .standin import serve
+
+    try:
+        serve(fixtures, host=host, port=port)
+    except (ValueError, OSError) as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=os.environ.get("WDH_LOG_LEVEL", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    app()
