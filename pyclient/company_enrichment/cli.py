@@ -47,8 +47,8 @@ app = typer.Typer(
 mappings_app = typer.Typer(help="Curated mappings.", no_args_is_help=True)
 app.add_typer(mappings_app, name="mappings")
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 RESULT_COLUMNS = ["company_id", "status", "source", "match_type", "temp_id"]
 
@@ -65,7 +65,8 @@ def _errors_reported() -> Iterator[None]:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
     except DatabaseError as exc:
-        err_console.print(f"[bold red]database error[/] [{exc.sqlstate}]: {exc.message}", highlight=False)
+        code = f" \\[{exc.sqlstate}]" if exc.sqlstate else ""
+        err_console.print(f"[bold red]database error[/]{code}: {exc.message}", highlight=False)
         if exc.detail:
             err_console.print(f"  detail: {exc.detail}", highlight=False)
         if exc.hint:

@@ -93,6 +93,8 @@ def _lines(raw: BinaryIO, max_line_bytes: int) -> Iterator[str]:
         number += 1
         if len(line) > max_line_bytes and not line.endswith(b"\n"):
             raise InputError(f"line longer than {max_line_bytes} bytes; is this a CSV file?", line=number)
+        if (nul := line.find(b"\x00")) >= 0:
+            raise InputError(f"contains a NUL byte at byte {nul + 1}; text fields cannot hold NUL", line=number)
         if number == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
         try:
