@@ -1,11 +1,14 @@
 -- Deploy company_enrichment:function_complete_lookup_not_found to pg
 -- requires: function_held_lookup
+-- requires: function_temp_id_for_key
+-- requires: function_name_temp_key
 
 BEGIN;
 
 -- EQC knows no such company. From now on, resolving the name answers with a
 -- stable TEMP id (keyed on the normalized name) and does not queue it again
--- until queue_settings.negative_cache_period has passed.
+-- until queue_settings.negative_cache_period has passed. The TEMP id is
+-- minted here, with the answer, so the next resolution mints nothing.
 CREATE OR REPLACE FUNCTION enterprise.complete_lookup_not_found(request_id bigint, worker text)
 RETURNS enterprise.lookup_requests
 LANGUAGE plpgsql
@@ -22,6 +25,7 @@ BEGIN
            completed_at = pg_catalog.now(), updated_at = pg_catalog.now()
      WHERE q.id = _r.id
     RETURNING * INTO _r;
+    PERFORM enterprise._temp_id_for_key(enterprise._name_temp_key(_r.normalized_name));
     RETURN _r;
 END;
 $$;

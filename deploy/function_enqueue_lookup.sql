@@ -31,13 +31,17 @@ BEGIN
             HINT    = 'Only a real customer name can be looked up; blanks, placeholders (n/a, 无, -) '
                       'and status words alone identify no company.';
     END IF;
-    IF pg_catalog.length(_name) > 255 THEN
+    IF pg_catalog.length(_key) > 255 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'string_data_right_truncation',
             MESSAGE = 'the name is longer than 255 characters',
-            DETAIL  = pg_catalog.format('name %L... has %s characters', pg_catalog.left(_name, 40), pg_catalog.length(_name)),
+            DETAIL  = pg_catalog.format('name %L... normalizes to %s characters', pg_catalog.left(_name, 40),
+                                        pg_catalog.length(_key)),
             HINT    = 'A learned mapping stores at most 255 characters; shorten the name.';
     END IF;
+    -- Decorations and spaces may make the spelling longer than its key; the
+    -- queue keeps at most 255 characters of it (EQC is searched by the key).
+    _name := pg_catalog.left(_name, 255);
 
     FOR _try IN 1..3 LOOP
         SELECT * INTO _r FROM enterprise.lookup_requests AS q

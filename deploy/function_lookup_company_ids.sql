@@ -3,6 +3,7 @@
 -- requires: type_company_id_result
 -- requires: table_lookup_requests
 -- requires: table_queue_settings
+-- requires: function_name_temp_key
 
 BEGIN;
 
@@ -17,10 +18,12 @@ BEGIN;
 -- For a record left with an unresolved customer name it also reports what the
 -- lookup queue knows of that name:
 --   temp_by_name: answer with a TEMP id keyed on the name (EQC found nothing
---                 within negative_cache_period, or the name is too long to be
---                 cached, so looking it up would be useless);
+--                 within negative_cache_period, or its key is longer than 255
+--                 characters and could not be cached, so a lookup is useless);
 --   live_id:      its pending or processing request;
---   failed_id:    its newest failed request.
+--   failed_id:    its newest failed request;
+--   temp_key:     the temp_id_assignments key when the answer is a TEMP id
+--                 (the record's fields, or the name), NULL otherwise.
 -- resolve_company_ids (which writes) and preview_company_ids (which does not)
 -- both build on it, so they never disagree.
 CREATE OR REPLACE FUNCTION enterprise._lookup_company_ids(
@@ -38,83 +41,92 @@ RETURNS TABLE (
     customer_name text,
     temp_by_name boolean,
     live_id      bigint,
-    failed_id    bigint)
+    failed_id    bigint,
+    temp_key     text)
 LANGUAGE sql
 STABLE
 BEGIN ATOMIC
-    SELECT k.ordinal,
-           (k.hit).canonical_id,
-           (k.hit).source,
-           (k.hit).match_type,
-           k.name_key,
-           CASE WHEN k.name_key IS NULL
-                 AND (k.plan_key IS NOT NULL OR k.account_key IS NOT NULL OR k.account_name_key IS NOT NULL)
-                THEN 'record' || pg_catalog.chr(31) || COALESCE(k.plan_key, '')
-                     || pg_catalog.chr(31) || COALESCE(k.account_key, '')
-                     || pg_catalog.chr(31) || COALESCE(k.account_name_key, '')
-           END,
-           k.customer_name,
-           CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
-               EXISTS (SELECT 1 FROM enterprise.lookup_requests AS q
-                        WHERE q.normalized_name = k.name_key AND q.status = 'done' AND q.outcome = 'not_found'
-                          AND q.completed_at > pg_catalog.now()
-                              - (SELECT s.negative_cache_period FROM enterprise.queue_settings AS s))
-               OR pg_catalog.length(k.customer_name) > 255
-           END,
-           CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
-               (SELECT q.id FROM enterprise.lookup_requests AS q
-                 WHERE q.normalized_name = k.name_key AND q.status IN ('pending', 'processing'))
-           END,
-           CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
-               (SELECT q.id FROM enterprise.lookup_requests AS q
-                 WHERE q.normalized_name = k.name_key AND q.status = 'failed'
-                 ORDER BY q.id DESC LIMIT 1)
+    SELECT s.*,
+           CASE WHEN s.company_id IS NOT NULL THEN NULL
+                WHEN s.name_key IS NULL THEN s.record_key
+                WHEN s.temp_by_name THEN enterprise._name_temp_key(s.name_key)
            END
       FROM (
-        SELECT i.ordinal, i.plan_key, i.account_key, i.name_key, i.account_name_key, i.customer_name,
-               COALESCE(
-                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                    FROM enterprise.company_mapping m
-                   WHERE m.match_type = 'plan' AND m.lookup_key = i.plan_key AND m.source = 'internal'
-                   ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
-                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                    FROM enterprise.company_mapping m
-                   WHERE m.match_type = 'account' AND m.lookup_key = i.account_key AND m.source = 'internal'
-                   ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
-                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                    FROM enterprise.company_mapping m
-                   WHERE m.match_type = 'hardcode' AND m.lookup_key = i.plan_key AND m.source = 'internal'
-                   ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
-                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                    FROM enterprise.company_mapping m
-                   WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source = 'internal'
-                   ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
-                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                    FROM enterprise.company_mapping m
-                   WHERE m.match_type = 'account_name' AND m.lookup_key = i.account_name_key AND m.source = 'internal'
-                   ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
-                 (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                    FROM enterprise.company_mapping m
-                   WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source <> 'internal'
-                   LIMIT 1)
-               ) AS hit
+        SELECT k.ordinal,
+               (k.hit).canonical_id AS company_id,
+               (k.hit).source AS source,
+               (k.hit).match_type AS match_type,
+               k.name_key,
+               CASE WHEN k.name_key IS NULL
+                     AND (k.plan_key IS NOT NULL OR k.account_key IS NOT NULL OR k.account_name_key IS NOT NULL)
+                    THEN 'record' || pg_catalog.chr(31) || COALESCE(k.plan_key, '')
+                         || pg_catalog.chr(31) || COALESCE(k.account_key, '')
+                         || pg_catalog.chr(31) || COALESCE(k.account_name_key, '')
+               END AS record_key,
+               k.customer_name,
+               CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
+                   EXISTS (SELECT 1 FROM enterprise.lookup_requests AS q
+                            WHERE q.normalized_name = k.name_key AND q.status = 'done' AND q.outcome = 'not_found'
+                              AND q.completed_at > pg_catalog.now()
+                                  - (SELECT s.negative_cache_period FROM enterprise.queue_settings AS s))
+                   -- a key too long to cache cannot usefully be looked up
+               OR pg_catalog.length(k.name_key) > 255
+               END AS temp_by_name,
+               CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
+                   (SELECT q.id FROM enterprise.lookup_requests AS q
+                     WHERE q.normalized_name = k.name_key AND q.status IN ('pending', 'processing'))
+               END AS live_id,
+               CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
+                   (SELECT q.id FROM enterprise.lookup_requests AS q
+                     WHERE q.normalized_name = k.name_key AND q.status = 'failed'
+                     ORDER BY q.id DESC LIMIT 1)
+               END AS failed_id
           FROM (
-            SELECT u.ord AS ordinal,
-                   NULLIF(pg_catalog.btrim(u.plan_code), '') AS plan_key,
-                   NULLIF(pg_catalog.btrim(u.account_number), '') AS account_key,
-                   NULLIF(enterprise.normalize_name(u.customer_name), '') AS name_key,
-                   NULLIF(enterprise.normalize_name(u.account_name), '') AS account_name_key,
-                   pg_catalog.btrim(u.customer_name) AS customer_name
-              FROM ROWS FROM (pg_catalog.unnest(_lookup_company_ids.plan_codes),
-                              pg_catalog.unnest(_lookup_company_ids.customer_names),
-                              pg_catalog.unnest(_lookup_company_ids.account_names),
-                              pg_catalog.unnest(_lookup_company_ids.account_numbers))
-                   WITH ORDINALITY AS u(plan_code, customer_name, account_name, account_number, ord)
-          ) AS i
-        -- OFFSET 0 keeps this subquery from being flattened, so each record's
-        -- probes run once, not once per output column.
-        OFFSET 0
-      ) AS k;
+            SELECT i.ordinal, i.plan_key, i.account_key, i.name_key, i.account_name_key, i.customer_name,
+                   COALESCE(
+                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                        FROM enterprise.company_mapping m
+                       WHERE m.match_type = 'plan' AND m.lookup_key = i.plan_key AND m.source = 'internal'
+                       ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
+                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                        FROM enterprise.company_mapping m
+                       WHERE m.match_type = 'account' AND m.lookup_key = i.account_key AND m.source = 'internal'
+                       ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
+                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                        FROM enterprise.company_mapping m
+                       WHERE m.match_type = 'hardcode' AND m.lookup_key = i.plan_key AND m.source = 'internal'
+                       ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
+                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                        FROM enterprise.company_mapping m
+                       WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source = 'internal'
+                       ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
+                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                        FROM enterprise.company_mapping m
+                       WHERE m.match_type = 'account_name' AND m.lookup_key = i.account_name_key AND m.source = 'internal'
+                       ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
+                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                        FROM enterprise.company_mapping m
+                       WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source <> 'internal'
+                       LIMIT 1)
+                   ) AS hit
+              FROM (
+                SELECT u.ord AS ordinal,
+                       NULLIF(pg_catalog.btrim(u.plan_code), '') AS plan_key,
+                       NULLIF(pg_catalog.btrim(u.account_number), '') AS account_key,
+                       NULLIF(enterprise.normalize_name(u.customer_name), '') AS name_key,
+                       NULLIF(enterprise.normalize_name(u.account_name), '') AS account_name_key,
+                       pg_catalog.btrim(u.customer_name) AS customer_name
+                  FROM ROWS FROM (pg_catalog.unnest(_lookup_company_ids.plan_codes),
+                                  pg_catalog.unnest(_lookup_company_ids.customer_names),
+                                  pg_catalog.unnest(_lookup_company_ids.account_names),
+                                  pg_catalog.unnest(_lookup_company_ids.account_numbers))
+                       WITH ORDINALITY AS u(plan_code, customer_name, account_name, account_number, ord)
+              ) AS i
+            -- OFFSET 0 keeps this subquery from being flattened, so each record's
+            -- probes run once, not once per output column.
+            OFFSET 0
+          ) AS k
+      ) AS s;
 END;
 
 COMMENT ON FUNCTION enterprise._lookup_company_ids(text[], text[], text[], text[]) IS

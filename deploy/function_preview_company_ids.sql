@@ -36,10 +36,6 @@ BEGIN
     RETURN QUERY
     WITH r AS (
         SELECT l.*,
-               CASE WHEN l.company_id IS NOT NULL THEN NULL
-                    WHEN l.name_key IS NULL THEN l.record_key
-                    WHEN l.temp_by_name THEN 'name' || pg_catalog.chr(31) || l.name_key
-               END AS temp_key,
                l.company_id IS NULL AND l.name_key IS NOT NULL AND NOT l.temp_by_name AS pending
           FROM enterprise._lookup_company_ids(plan_codes, customer_names, account_names, account_numbers) AS l
     )

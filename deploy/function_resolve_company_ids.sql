@@ -72,7 +72,7 @@ BEGIN
     ),
     created AS (
         INSERT INTO enterprise.lookup_requests AS q (name, normalized_name)
-        SELECT s.name, s.name_key
+        SELECT pg_catalog.left(s.name, 255), s.name_key
           FROM settled AS s
          WHERE NOT s.temp_by_name AND s.live_id IS NULL AND s.failed_id IS NULL
          ORDER BY s.first_ordinal
@@ -90,11 +90,7 @@ BEGIN
           LEFT JOIN created AS c ON c.normalized_name = s.name_key
     ),
     keyed AS (
-        SELECT r.ordinal, r.company_id, r.source, r.match_type, r.name_key, r.record_key, q.request_id,
-               CASE WHEN r.company_id IS NOT NULL THEN NULL
-                    WHEN r.name_key IS NULL THEN r.record_key
-                    WHEN q.temp_by_name THEN 'name' || pg_catalog.chr(31) || r.name_key
-               END AS temp_key
+        SELECT r.ordinal, r.company_id, r.source, r.match_type, r.name_key, r.temp_key, q.request_id
           FROM r
           LEFT JOIN requests AS q ON r.company_id IS NULL AND q.name_key = r.name_key
     ),

@@ -1,7 +1,7 @@
 -- complete_lookup and complete_lookup_not_found: atomic caching, lease checks,
 -- and what resolution answers afterwards (including the negative cache).
 BEGIN;
-SELECT plan(20);
+SELECT plan(21);
 
 DELETE FROM enterprise.lookup_requests;
 SELECT enterprise.upsert_internal_mappings(ARRAY['人工完成公司'], ARRAY['710000009'], ARRAY['name']);
@@ -48,6 +48,8 @@ SELECT is((enterprise.complete_lookup(pg_temp.rid('完成丙公司'), 'w1', '710
 -- Not found, and the negative cache.
 SELECT results_eq($$SELECT status, outcome, company_id, lease_owner FROM enterprise.complete_lookup_not_found(pg_temp.rid('完成乙公司'), 'w1')$$,
     $$VALUES ('done', 'not_found', NULL::text, NULL::text)$$, 'complete_lookup_not_found settles as not_found');
+SELECT isnt_empty($$SELECT 1 FROM enterprise.temp_id_assignments WHERE temp_key = enterprise._name_temp_key('完成乙公司')$$,
+    'the name''s TEMP id is minted with the answer, so the next resolution mints nothing');
 SELECT throws_ok($$SELECT enterprise.complete_lookup_not_found(pg_temp.rid('完成乙公司'), 'w1')$$,
     'CE001', 'lookup request is not held by this worker', 'settling it twice is refused');
 SELECT results_eq($$SELECT status, source, request_id, company_id ~ '^TEMP_[0-9]{6,}$' FROM enterprise.resolve_company_id(customer_name => '完成乙公司')$$,

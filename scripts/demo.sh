@@ -48,16 +48,16 @@ echo "EQC stand-in on $WDH_EQC_BASE_URL"
 
 step "resolve examples/records.csv with an inline EQC budget of 5"
 ce resolve examples/records.csv -o "$out/records.first.csv" --budget 5
-temps_before="$(sql 'SELECT count(*) FROM enterprise.temp_id_assignments')"
 
 step "drain the lookup queue"
 ce work --once --concurrency 2
 ce status
+temps_before="$(sql 'SELECT count(*) FROM enterprise.temp_id_assignments')"
 
 step "resolve the file again"
 ce resolve examples/records.csv -o "$out/records.second.csv" --budget 0
 temps_after="$(sql 'SELECT count(*) FROM enterprise.temp_id_assignments')"
-echo "keyed TEMP ids remembered: $temps_before after the first run, $temps_after after the second"
+echo "keyed TEMP ids remembered: $temps_before before the second run, $temps_after after it"
 [ "$temps_before" = "$temps_after" ] || { echo "the second run minted new keyed TEMP ids" >&2; exit 1; }
 .venv/bin/python - "$out/records.first.csv" "$out/records.second.csv" <<'PY'
 import csv, sys
