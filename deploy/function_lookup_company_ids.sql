@@ -10,7 +10,8 @@ BEGIN;
 -- Private, read-only core of resolution: one row per input record with the
 -- mapping it hits (if any) and the keys the writing steps need. Set-based:
 -- the records are unnested and each is probed with up to six index lookups,
--- evaluated lazily (COALESCE stops at the first hit), in this order:
+-- evaluated lazily (COALESCE stops at the first hit, a NULL key costs no
+-- probe), in this order:
 --   plan -> account -> hardcode (plan code) -> name -> account_name
 --   (all curated), then a name learned from EQC.
 -- A learned row is never preferred over any curated row. Among several curated
@@ -46,11 +47,14 @@ RETURNS TABLE (
 LANGUAGE sql
 STABLE
 BEGIN ATOMIC
+    -- Each level ends in OFFSET 0 so that it is not flattened into the next:
+    -- its expressions (normalize_name, the probes) then run once per record,
+    -- not once per reference.
     SELECT s.*,
            CASE WHEN s.company_id IS NOT NULL THEN NULL
                 WHEN s.name_key IS NULL THEN s.record_key
                 WHEN s.temp_by_name THEN enterprise._name_temp_key(s.name_key)
-           END
+           END AS temp_key
       FROM (
         SELECT k.ordinal,
                (k.hit).canonical_id AS company_id,
@@ -68,9 +72,9 @@ BEGIN ATOMIC
                    EXISTS (SELECT 1 FROM enterprise.lookup_requests AS q
                             WHERE q.normalized_name = k.name_key AND q.status = 'done' AND q.outcome = 'not_found'
                               AND q.completed_at > pg_catalog.now()
-                                  - (SELECT s.negative_cache_period FROM enterprise.queue_settings AS s))
+                                  - (SELECT c.negative_cache_period FROM enterprise.queue_settings AS c))
                    -- a key too long to cache cannot usefully be looked up
-               OR pg_catalog.length(k.name_key) > 255
+                   OR pg_catalog.length(k.name_key) > 255
                END AS temp_by_name,
                CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
                    (SELECT q.id FROM enterprise.lookup_requests AS q
@@ -82,32 +86,49 @@ BEGIN ATOMIC
                      ORDER BY q.id DESC LIMIT 1)
                END AS failed_id
           FROM (
-            SELECT i.ordinal, i.plan_key, i.account_key, i.name_key, i.account_name_key, i.customer_name,
+            SELECT i.*,
                    COALESCE(
-                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                        FROM enterprise.company_mapping m
-                       WHERE m.match_type = 'plan' AND m.lookup_key = i.plan_key AND m.source = 'internal'
-                       ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
-                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                        FROM enterprise.company_mapping m
-                       WHERE m.match_type = 'account' AND m.lookup_key = i.account_key AND m.source = 'internal'
-                       ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
-                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                        FROM enterprise.company_mapping m
-                       WHERE m.match_type = 'hardcode' AND m.lookup_key = i.plan_key AND m.source = 'internal'
-                       ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
-                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                        FROM enterprise.company_mapping m
-                       WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source = 'internal'
-                       ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
-                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                        FROM enterprise.company_mapping m
-                       WHERE m.match_type = 'account_name' AND m.lookup_key = i.account_name_key AND m.source = 'internal'
-                       ORDER BY m.updated_at DESC, m.alias_name LIMIT 1),
-                     (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                        FROM enterprise.company_mapping m
-                       WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source <> 'internal'
-                       LIMIT 1)
+                   CASE WHEN i.plan_key IS NOT NULL THEN
+                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                          FROM enterprise.company_mapping AS m
+                         WHERE m.match_type = 'plan' AND m.lookup_key = i.plan_key AND m.source = 'internal'
+                        ORDER BY m.updated_at DESC, m.alias_name
+                         LIMIT 1)
+                   END,
+                   CASE WHEN i.account_key IS NOT NULL THEN
+                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                          FROM enterprise.company_mapping AS m
+                         WHERE m.match_type = 'account' AND m.lookup_key = i.account_key AND m.source = 'internal'
+                        ORDER BY m.updated_at DESC, m.alias_name
+                         LIMIT 1)
+                   END,
+                   CASE WHEN i.plan_key IS NOT NULL THEN
+                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                          FROM enterprise.company_mapping AS m
+                         WHERE m.match_type = 'hardcode' AND m.lookup_key = i.plan_key AND m.source = 'internal'
+                        ORDER BY m.updated_at DESC, m.alias_name
+                         LIMIT 1)
+                   END,
+                   CASE WHEN i.name_key IS NOT NULL THEN
+                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                          FROM enterprise.company_mapping AS m
+                         WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source = 'internal'
+                        ORDER BY m.updated_at DESC, m.alias_name
+                         LIMIT 1)
+                   END,
+                   CASE WHEN i.account_name_key IS NOT NULL THEN
+                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                          FROM enterprise.company_mapping AS m
+                         WHERE m.match_type = 'account_name' AND m.lookup_key = i.account_name_key AND m.source = 'internal'
+                        ORDER BY m.updated_at DESC, m.alias_name
+                         LIMIT 1)
+                   END,
+                   CASE WHEN i.name_key IS NOT NULL THEN
+                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                          FROM enterprise.company_mapping AS m
+                         WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source <> 'internal'
+                         LIMIT 1)
+                   END
                    ) AS hit
               FROM (
                 SELECT u.ord AS ordinal,
@@ -121,11 +142,11 @@ BEGIN ATOMIC
                                   pg_catalog.unnest(_lookup_company_ids.account_names),
                                   pg_catalog.unnest(_lookup_company_ids.account_numbers))
                        WITH ORDINALITY AS u(plan_code, customer_name, account_name, account_number, ord)
+                OFFSET 0
               ) AS i
-            -- OFFSET 0 keeps this subquery from being flattened, so each record's
-            -- probes run once, not once per output column.
             OFFSET 0
           ) AS k
+        OFFSET 0
       ) AS s;
 END;
 

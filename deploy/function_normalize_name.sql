@@ -1,11 +1,14 @@
 -- Deploy company_enrichment:function_normalize_name to pg
 -- requires: function_name_decorations
+-- requires: function_name_decoration_edges
 
 BEGIN;
 
--- The one definition of "same customer name". A single SQL expression (no
--- plpgsql) so the planner inlines it and folds the decoration patterns into
--- constants: it runs once per input row of every resolution.
+-- The one definition of "same customer name". It runs once per name of every
+-- resolved record, so it is written for speed: the decoration patterns are
+-- constants folded once per session (plpgsql caches each expression's plan),
+-- and the costly strip patterns only run when the first or last character
+-- could belong to a decoration (most names end in 公司 and need neither).
 --
 -- Rules, in order:
 --   1. NULL stays NULL.
@@ -25,31 +28,52 @@ BEGIN;
 -- "中国（北京）科技" -> "中国(北京)科技".
 CREATE OR REPLACE FUNCTION enterprise.normalize_name(name text)
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 IMMUTABLE
+STRICT
 PARALLEL SAFE
-RETURN pg_catalog.regexp_replace(
-    pg_catalog.regexp_replace(
-        pg_catalog.regexp_replace(
-            pg_catalog.regexp_replace(
-                pg_catalog.translate(
-                    pg_catalog.lower(
-                        pg_catalog.regexp_replace(
-                            pg_catalog.normalize(name, 'NFKC'),
-                            '[[:space:]\u200b\u200c\u200d\u2060\ufeff]+', '', 'g')),
-                    '【】〔〕〖〗[]「」『』"“”',
-                    '()()()()'),
-                '\(\)', '', 'g'),
-            '^(?:\((?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
-                || ')\)[-_—–:·]*|(?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
-                || ')[-_—–:·]+)+',
-            ''),
-        '(?:[-_—–:·]*\((?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
-            || ')\)|[-_—–:·]*(?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
-            || ')|[-—–.。]|\(\))+$',
-        ''),
-    '^(?:null|none|nan|n/a|#n/a|空白|空|无|/)$',
-    '');
+-- No SET search_path: it would cost a settings save and restore on every
+-- call. The function runs as its caller (no privilege to gain) and every
+-- name in it is schema-qualified.
+AS $$
+DECLARE
+    _s text;
+BEGIN
+    -- 2..5: NFKC, no whitespace, case-folded, brackets unified, quotes dropped.
+    _s := pg_catalog.translate(
+              pg_catalog.lower(
+                  pg_catalog.regexp_replace(pg_catalog.normalize(name, 'NFKC'),
+                                            '[[:space:]\u200b\u200c\u200d\u2060\ufeff]+', '', 'g')),
+              '【】〔〕〖〗[]「」『』"“”',
+              '()()()()');
+    -- 6: empty brackets.
+    IF pg_catalog.strpos(_s, '()') > 0 THEN
+        _s := pg_catalog.replace(_s, '()', '');
+    END IF;
+    -- 7: decorations at the start, only when the first character could begin one.
+    IF pg_catalog.strpos((enterprise._name_decoration_edges())[1], pg_catalog.left(_s, 1)) > 0 THEN
+        _s := pg_catalog.regexp_replace(_s,
+                  '^(?:\((?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
+                  || ')\)[-_—–:·]*|(?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
+                  || ')[-_—–:·]+)+',
+                  '');
+    END IF;
+    -- 8: decorations, punctuation and empty brackets at the end, only when the
+    -- last character could end one.
+    IF pg_catalog.strpos((enterprise._name_decoration_edges())[2], pg_catalog.right(_s, 1)) > 0 THEN
+        _s := pg_catalog.regexp_replace(_s,
+                  '(?:[-_—–:·]*\((?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
+                  || ')\)|[-_—–:·]*(?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
+                  || ')|[-—–.。]|\(\))+$',
+                  '');
+    END IF;
+    -- 9: placeholders.
+    IF _s IN ('null', 'none', 'nan', 'n/a', '#n/a', '空白', '空', '无', '/') THEN
+        RETURN '';
+    END IF;
+    RETURN _s;
+END;
+$$;
 
 COMMENT ON FUNCTION enterprise.normalize_name(text) IS
     'Normalizes a customer or account name into its lookup key: NFKC, no whitespace, '

@@ -26,6 +26,10 @@ LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- An OLTP-sized query that JIT would spend longer compiling than running;
+-- and enough memory to sort a large batch back into input order in memory.
+SET jit = off
+SET work_mem = '64MB'
 AS $$
 #variable_conflict use_column
 BEGIN
