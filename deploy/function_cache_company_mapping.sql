@@ -1,6 +1,7 @@
 -- Deploy company_enrichment:function_cache_company_mapping to pg
 -- requires: table_company_mapping
 -- requires: function_check_mapping
+-- requires: function_cache_learned_mappings
 
 BEGIN;
 
@@ -19,11 +20,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    _alias  text := pg_catalog.btrim(cache_company_mapping.alias_name);
-    _id     text := pg_catalog.btrim(cache_company_mapping.canonical_id);
     _source text := pg_catalog.btrim(cache_company_mapping.source);
-    _key    text;
-    _old_id text;
 BEGIN
     IF COALESCE(_source, '') = '' OR _source = 'internal' OR pg_catalog.length(_source) > 20 THEN
         RAISE EXCEPTION USING
@@ -34,44 +31,10 @@ BEGIN
             HINT    = 'source names the external system (default EQC, at most 20 characters); '
                       'curated rows (source internal) are loaded with upsert_internal_mappings.';
     END IF;
-    PERFORM enterprise._check_mapping(_alias, _id, 'name');
-    _key := enterprise._mapping_key(_alias, 'name');
-
-    -- Two tries: a concurrent cache of the same name can win the insert, after
-    -- which ours becomes an update.
-    FOR _try IN 1..2 LOOP
-        IF EXISTS (SELECT 1 FROM enterprise.company_mapping AS m
-                    WHERE m.match_type = 'name' AND m.lookup_key = _key AND m.source = 'internal') THEN
-            RETURN 'skipped_curated';
-        END IF;
-
-        SELECT m.canonical_id INTO _old_id
-          FROM enterprise.company_mapping AS m
-         WHERE m.match_type = 'name' AND m.lookup_key = _key AND m.source <> 'internal'
-           FOR UPDATE;
-        IF FOUND THEN
-            IF _old_id = _id THEN
-                RETURN 'unchanged';
-            END IF;
-            UPDATE enterprise.company_mapping AS m
-               SET canonical_id = _id, source = _source, updated_at = pg_catalog.now()
-             WHERE m.match_type = 'name' AND m.lookup_key = _key AND m.source <> 'internal';
-            RETURN 'updated';
-        END IF;
-
-        INSERT INTO enterprise.company_mapping (alias_name, canonical_id, source, match_type, priority)
-        VALUES (_alias, _id, _source, 'name', 4)
-        ON CONFLICT DO NOTHING;
-        IF FOUND THEN
-            RETURN 'inserted';
-        END IF;
-    END LOOP;
-
-    RAISE EXCEPTION USING
-        ERRCODE = 'serialization_failure',
-        MESSAGE = 'cache_company_mapping: the name was changed concurrently',
-        DETAIL  = pg_catalog.format('alias_name %L, lookup key %L', _alias, _key),
-        HINT    = 'Retry the transaction.';
+    PERFORM enterprise._check_mapping(cache_company_mapping.alias_name, cache_company_mapping.canonical_id, 'name');
+    RETURN (SELECT c.outcome
+              FROM enterprise._cache_learned_mappings(ARRAY[cache_company_mapping.alias_name],
+                                                      ARRAY[cache_company_mapping.canonical_id], _source) AS c);
 END;
 $$;
 

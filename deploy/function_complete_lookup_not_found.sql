@@ -1,14 +1,13 @@
 -- Deploy company_enrichment:function_complete_lookup_not_found to pg
 -- requires: function_held_lookup
--- requires: function_temp_id_for_key
--- requires: function_name_temp_key
+-- requires: function_complete_lookups
 
 BEGIN;
 
 -- EQC knows no such company. From now on, resolving the name answers with a
--- stable TEMP id (keyed on the normalized name) and does not queue it again
--- until queue_settings.negative_cache_period has passed. The TEMP id is
--- minted here, with the answer, so the next resolution mints nothing.
+-- stable TEMP id (keyed on the normalized name, minted here with the answer)
+-- and does not queue it again until queue_settings.negative_cache_period has
+-- passed. One request of complete_lookups, with the lease check's error.
 CREATE OR REPLACE FUNCTION enterprise.complete_lookup_not_found(request_id bigint, worker text)
 RETURNS enterprise.lookup_requests
 LANGUAGE plpgsql
@@ -19,13 +18,8 @@ AS $$
 DECLARE
     _r enterprise.lookup_requests := enterprise._held_lookup(request_id, worker);
 BEGIN
-    UPDATE enterprise.lookup_requests AS q
-       SET status = 'done', outcome = 'not_found', company_id = NULL,
-           lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
-           completed_at = pg_catalog.now(), updated_at = pg_catalog.now()
-     WHERE q.id = _r.id
-    RETURNING * INTO _r;
-    PERFORM enterprise._temp_id_for_key(enterprise._name_temp_key(_r.normalized_name));
+    SELECT * INTO STRICT _r
+      FROM enterprise.complete_lookups(worker, ARRAY[request_id], ARRAY[NULL::text]);
     RETURN _r;
 END;
 $$;
