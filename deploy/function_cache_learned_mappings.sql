@@ -23,56 +23,80 @@ RETURNS TABLE (ordinal bigint, lookup_key text, outcome text)
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
+-- Array arguments make the planner prefer a fresh custom plan on every call,
+-- which costs more than running these queries: plan once per session.
+SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
+DECLARE
+    _keys     text[];
+    _aliases  text[];
+    _ids      text[];
+    _curated  boolean[];
+    _inserted text[];
+    _updated  text[];
 BEGIN
     PERFORM enterprise._check_mapping(u.alias_name, u.canonical_id, 'name', u.ord)
        FROM ROWS FROM (pg_catalog.unnest(alias_names), pg_catalog.unnest(canonical_ids))
             WITH ORDINALITY AS u(alias_name, canonical_id, ord)
       ORDER BY u.ord;
 
-    RETURN QUERY
-    WITH input AS MATERIALIZED (
-        SELECT u.ord, pg_catalog.btrim(u.alias_name) AS alias, pg_catalog.btrim(u.canonical_id) AS id,
-               enterprise._mapping_key(u.alias_name, 'name') AS key
-          FROM ROWS FROM (pg_catalog.unnest(alias_names), pg_catalog.unnest(canonical_ids))
-               WITH ORDINALITY AS u(alias_name, canonical_id, ord)
-    ),
-    firsts AS (
-        SELECT DISTINCT ON (i.key) i.*,
-               EXISTS (SELECT 1 FROM enterprise.company_mapping AS m
-                        WHERE m.match_type = 'name' AND m.lookup_key = i.key AND m.source = 'internal') AS curated
-          FROM input AS i
-         ORDER BY i.key, i.ord
-    ),
-    inserted AS (
+    -- The first occurrence of each key, and whether a curated row has it.
+    SELECT pg_catalog.array_agg(f.key ORDER BY f.ord), pg_catalog.array_agg(f.alias ORDER BY f.ord),
+           pg_catalog.array_agg(f.id ORDER BY f.ord),
+           pg_catalog.array_agg(EXISTS (SELECT 1 FROM enterprise.company_mapping AS m
+                                         WHERE m.match_type = 'name' AND m.lookup_key = f.key
+                                           AND m.source = 'internal') ORDER BY f.ord)
+      INTO _keys, _aliases, _ids, _curated
+      FROM (SELECT DISTINCT ON (enterprise._mapping_key(u.alias_name, 'name'))
+                   u.ord, enterprise._mapping_key(u.alias_name, 'name') AS key,
+                   pg_catalog.btrim(u.alias_name) AS alias, pg_catalog.btrim(u.canonical_id) AS id
+              FROM ROWS FROM (pg_catalog.unnest(alias_names), pg_catalog.unnest(canonical_ids))
+                   WITH ORDINALITY AS u(alias_name, canonical_id, ord)
+             ORDER BY enterprise._mapping_key(u.alias_name, 'name'), u.ord) AS f;
+
+    -- New learned rows. ON CONFLICT DO NOTHING without a target covers both
+    -- the learned-name key and the primary key (alias, kind).
+    WITH ins AS (
         INSERT INTO enterprise.company_mapping AS m (alias_name, canonical_id, source, match_type, priority)
-        SELECT f.alias, f.id, _cache_learned_mappings.source, 'name', 4
-          FROM firsts AS f
-         WHERE NOT f.curated
-         ORDER BY f.ord
+        SELECT x.alias, x.id, _cache_learned_mappings.source, 'name', 4
+          FROM ROWS FROM (pg_catalog.unnest(_aliases), pg_catalog.unnest(_ids), pg_catalog.unnest(_curated))
+               WITH ORDINALITY AS x(alias, id, curated, ord)
+         WHERE NOT x.curated
+         ORDER BY x.ord
         ON CONFLICT DO NOTHING
         RETURNING m.lookup_key
-    ),
-    updated AS (
+    )
+    SELECT pg_catalog.array_agg(ins.lookup_key) INTO _inserted FROM ins;
+
+    -- Learned rows whose company id changed. lookup_key = ANY(...) keeps the
+    -- plan an index probe whatever the table's statistics say.
+    WITH upd AS (
         UPDATE enterprise.company_mapping AS m
-           SET canonical_id = f.id, source = _cache_learned_mappings.source, updated_at = pg_catalog.now()
-          FROM firsts AS f
-         WHERE NOT f.curated
-           AND m.match_type = 'name' AND m.source <> 'internal' AND m.lookup_key = f.key
-           AND m.canonical_id <> f.id
+           SET canonical_id = x.id, source = _cache_learned_mappings.source, updated_at = pg_catalog.now()
+          FROM ROWS FROM (pg_catalog.unnest(_keys), pg_catalog.unnest(_ids), pg_catalog.unnest(_curated))
+               AS x(key, id, curated)
+         WHERE m.lookup_key = ANY (_keys)
+           AND m.match_type = 'name' AND m.source <> 'internal'
+           AND m.lookup_key = x.key AND NOT x.curated AND m.canonical_id <> x.id
         RETURNING m.lookup_key
     )
-    SELECT i.ord, i.key,
-           CASE WHEN f.curated THEN 'skipped_curated'
-                WHEN i.ord <> f.ord THEN 'unchanged'
-                WHEN EXISTS (SELECT 1 FROM inserted AS n WHERE n.lookup_key = i.key) THEN 'inserted'
-                WHEN EXISTS (SELECT 1 FROM updated AS d WHERE d.lookup_key = i.key) THEN 'updated'
+    SELECT pg_catalog.array_agg(upd.lookup_key) INTO _updated FROM upd;
+
+    RETURN QUERY
+    SELECT u.ord, k.key,
+           CASE WHEN _curated[k.pos] THEN 'skipped_curated'
+                WHEN pg_catalog.btrim(u.alias_name) IS DISTINCT FROM _aliases[k.pos]
+                     OR pg_catalog.btrim(u.canonical_id) IS DISTINCT FROM _ids[k.pos] THEN 'unchanged'
+                WHEN k.key = ANY (_inserted) THEN 'inserted'
+                WHEN k.key = ANY (_updated) THEN 'updated'
                 ELSE 'unchanged'
            END
-      FROM input AS i
-      JOIN firsts AS f ON f.key = i.key
-     ORDER BY i.ord;
+      FROM ROWS FROM (pg_catalog.unnest(alias_names), pg_catalog.unnest(canonical_ids))
+           WITH ORDINALITY AS u(alias_name, canonical_id, ord)
+      CROSS JOIN LATERAL (SELECT enterprise._mapping_key(u.alias_name, 'name') AS key,
+                                 pg_catalog.array_position(_keys, enterprise._mapping_key(u.alias_name, 'name')) AS pos) AS k
+     ORDER BY u.ord;
 END;
 $$;
 

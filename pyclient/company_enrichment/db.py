@@ -48,13 +48,15 @@ SQL: Final[dict[str, str]] = {
     ),
     "resolve_company_ids": (
         "SELECT company_id, status, source, match_type, temp_id, request_id"
-        " FROM enterprise.resolve_company_ids(plan_codes => %(plan_codes)s, customer_names => %(customer_names)s,"
-        " account_names => %(account_names)s, account_numbers => %(account_numbers)s)"
+        " FROM enterprise.resolve_company_ids(plan_codes => %(plan_codes)s::text[],"
+        " customer_names => %(customer_names)s::text[], account_names => %(account_names)s::text[],"
+        " account_numbers => %(account_numbers)s::text[])"
     ),
     "preview_company_ids": (
         "SELECT company_id, status, source, match_type, temp_id, request_id"
-        " FROM enterprise.preview_company_ids(plan_codes => %(plan_codes)s, customer_names => %(customer_names)s,"
-        " account_names => %(account_names)s, account_numbers => %(account_numbers)s)"
+        " FROM enterprise.preview_company_ids(plan_codes => %(plan_codes)s::text[],"
+        " customer_names => %(customer_names)s::text[], account_names => %(account_names)s::text[],"
+        " account_numbers => %(account_numbers)s::text[])"
     ),
     "normalize_names": (
         "SELECT enterprise.normalize_name(n) FROM unnest(%(names)s::text[]) WITH ORDINALITY AS u(n, i) ORDER BY i"
@@ -71,6 +73,11 @@ SQL: Final[dict[str, str]] = {
         "SELECT * FROM enterprise.complete_lookup(request_id => %(request_id)s, worker => %(worker)s,"
         " canonical_id => %(canonical_id)s, official_name => %(official_name)s, unite_code => %(unite_code)s)"
     ),
+    "complete_lookups": (
+        "SELECT * FROM enterprise.complete_lookups(worker => %(worker)s, request_ids => %(request_ids)s::bigint[],"
+        " canonical_ids => %(canonical_ids)s::text[], official_names => %(official_names)s::text[],"
+        " unite_codes => %(unite_codes)s::text[])"
+    ),
     "complete_lookup_not_found": (
         "SELECT * FROM enterprise.complete_lookup_not_found(request_id => %(request_id)s, worker => %(worker)s)"
     ),
@@ -78,7 +85,7 @@ SQL: Final[dict[str, str]] = {
         "SELECT * FROM enterprise.fail_lookup(request_id => %(request_id)s, worker => %(worker)s, error => %(error)s,"
         " retry_after => %(retry_after)s, max_attempts => %(max_attempts)s, backoff_base => %(backoff_base)s)"
     ),
-    "release_lookups": "SELECT enterprise.release_lookups(worker => %(worker)s, request_ids => %(request_ids)s)",
+    "release_lookups": "SELECT enterprise.release_lookups(worker => %(worker)s, request_ids => %(request_ids)s::bigint[])",
     "requeue_failed": "SELECT enterprise.requeue_failed(older_than => %(older_than)s)",
     "prune_lookup_requests": (
         "SELECT enterprise.prune_lookup_requests(older_than => %(older_than)s, batch_size => %(batch_size)s,"
@@ -303,6 +310,28 @@ class EnrichmentDB:
                 "canonical_id": canonical_id,
                 "official_name": official_name,
                 "unite_code": unite_code,
+            },
+        )
+
+    def complete_lookups(
+        self,
+        worker: str,
+        request_ids: Sequence[int],
+        canonical_ids: Sequence[str | None],
+        *,
+        official_names: Sequence[str | None] | None = None,
+        unite_codes: Sequence[str | None] | None = None,
+    ) -> list[LookupRequest]:
+        """Settle many held requests at once (canonical id None = not found); returns the rows settled."""
+        return self._rows(
+            LookupRequest,
+            "complete_lookups",
+            {
+                "worker": worker,
+                "request_ids": list(request_ids),
+                "canonical_ids": list(canonical_ids),
+                "official_names": None if official_names is None else list(official_names),
+                "unite_codes": None if unite_codes is None else list(unite_codes),
             },
         )
 

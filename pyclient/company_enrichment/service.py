@@ -12,8 +12,10 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
@@ -42,6 +44,14 @@ class LookupOutcome(StrEnum):
     LOST = "lost"
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """EQC's answer for one claimed request: the chosen company, or None for not found."""
+
+    request: LookupRequest
+    company: CompanySearchResult | None
+
+
 def default_worker_name() -> str:
     """host:pid:random, unique per process and stable for its life."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -62,6 +72,7 @@ class CompanyEnrichmentService:
         lookup_retry_delay: timedelta | None = None,
         lease: timedelta | None = None,
         enabled: bool = True,
+        settle_interval: float = 1.0,
     ) -> None:
         if sync_lookup_budget < 0:
             raise ValueError("sync_lookup_budget must not be negative")
@@ -76,6 +87,7 @@ class CompanyEnrichmentService:
         self._retry_delay = lookup_retry_delay
         self._lease = lease
         self._enabled = enabled and eqc_client is not None
+        self._settle_interval = settle_interval
         self._inline_disabled = False
         self._lock = threading.Lock()
 
@@ -209,20 +221,42 @@ class CompanyEnrichmentService:
         return stats
 
     def _settle_batch(self, batch: Sequence[LookupRequest], stats: QueueRunStats, stop: threading.Event | None) -> bool:
-        """Settle a claimed batch; False when the run must end (auth error or stop)."""
+        """Look a claimed batch up and settle it; False when the run must end (auth error or stop).
+
+        Answers are settled together (one transaction for many) when EQC answers fast, and at the latest
+        ``settle_interval`` seconds after the first of them: with the real EQC's rate limit each answer is
+        settled as soon as it arrives, so a crash loses at most that much work.
+        """
+        answers: list[_Answer] = []
+        first_answer_at = 0.0
         for index, request in enumerate(batch):
             if stop is not None and stop.is_set():
+                self._settle(answers, stats)
                 stats.released += self._release(batch[index:])
                 return False
             try:
-                outcome = self.settle(request)
+                answer = self._lookup(request)
             except EQCAuthenticationError:
+                self._settle(answers, stats)
                 stats.auth_failed = True
                 stats.released += 1 + self._release(batch[index + 1 :])
                 logger.error("EQC refused the token: released %d request(s) and stopped", len(batch) - index)
                 return False
-            self._count(stats, outcome)
+            if isinstance(answer, LookupOutcome):
+                self._count(stats, answer)
+                continue
+            if not answers:
+                first_answer_at = time.monotonic()
+            answers.append(answer)
+            if time.monotonic() - first_answer_at >= self._settle_interval:
+                self._settle(answers, stats)
+                answers = []
+        self._settle(answers, stats)
         return True
+
+    def _settle(self, answers: Sequence[_Answer], stats: QueueRunStats) -> None:
+        for outcome in self._complete(answers):
+            self._count(stats, outcome)
 
     def _release(self, requests: Iterable[LookupRequest]) -> int:
         ids = [r.id for r in requests]
@@ -245,10 +279,17 @@ class CompanyEnrichmentService:
     # ------------------------------------------------------------------------------------ one request
 
     def settle(self, request: LookupRequest) -> LookupOutcome:
-        """Look a claimed request up in EQC (one search) and report the answer to the database.
+        """Look one claimed request up in EQC (one search) and report the answer to the database at once.
 
         Raises EQCAuthenticationError after releasing the request (no attempt spent).
         """
+        answer = self._lookup(request)
+        if isinstance(answer, LookupOutcome):
+            return answer
+        return self._complete([answer])[0]
+
+    def _lookup(self, request: LookupRequest) -> _Answer | LookupOutcome:
+        """One EQC search for a claimed request: the answer to settle, or the outcome of a failed attempt."""
         assert self._eqc is not None
         try:
             # EQC is searched with the normalized name: status decorations, quotes and stray whitespace would
@@ -264,28 +305,35 @@ class CompanyEnrichmentService:
             return self._fail(request, f"EQC rate limit: {exc}", retry_after)
         except EQCClientError as exc:
             return self._fail(request, f"EQC error: {exc}", None)
+        return _Answer(request, self._choose(request, candidates) if candidates else None)
+
+    def _complete(self, answers: Sequence[_Answer]) -> list[LookupOutcome]:
+        """Settle answers in one transaction; an answer the database cannot store fails its request instead."""
+        if not answers:
+            return []
         try:
-            if not candidates:
-                self._db.complete_lookup_not_found(request.id, self._worker)
-                return LookupOutcome.NOT_FOUND
-            chosen = self._choose(request, candidates)
-            self._db.complete_lookup(
-                request.id,
+            settled = self._db.complete_lookups(
                 self._worker,
-                chosen.company_id,
-                official_name=chosen.company_full_name,
-                unite_code=chosen.unite_code,
+                [a.request.id for a in answers],
+                [a.company.company_id if a.company else None for a in answers],
+                official_names=[a.company.company_full_name if a.company else None for a in answers],
+                unite_codes=[a.company.unite_code if a.company else None for a in answers],
             )
-            return LookupOutcome.FOUND
-        except LeaseLostError as exc:
-            logger.warning("request %d was taken over before it could be settled: %s", request.id, exc.message)
-            return LookupOutcome.LOST
         except InvalidInputError as exc:
+            if len(answers) > 1:  # find the culprit: settle one by one
+                return [outcome for answer in answers for outcome in self._complete([answer])]
             # EQC answered something the mapping table cannot hold (say an over-long id): a failed attempt.
-            return self._fail(request, f"unusable EQC answer: {exc.message} ({exc.detail})", None)
+            return [self._fail(answers[0].request, f"unusable EQC answer: {exc.message} ({exc.detail})", None)]
+        outcomes = {row.id: LookupOutcome(row.outcome) for row in settled if row.outcome}
+        lost = [a.request.id for a in answers if a.request.id not in outcomes]
+        if lost:
+            logger.warning("request(s) %s were taken over before they could be settled", lost)
+        return [outcomes.get(a.request.id, LookupOutcome.LOST) for a in answers]
 
     def _choose(self, request: LookupRequest, candidates: Sequence[CompanySearchResult]) -> CompanySearchResult:
         """The candidate whose normalized full name equals the request's, else EQC's first."""
+        if len(candidates) == 1:
+            return candidates[0]
         keys = self._db.normalize_names([c.company_full_name for c in candidates])
         for candidate, key in zip(candidates, keys, strict=True):
             if key == request.normalized_name:
