@@ -41,12 +41,14 @@ BEGIN
             WITH ORDINALITY AS u(alias_name, canonical_id, ord)
       ORDER BY u.ord;
 
-    -- The first occurrence of each key, and whether a curated row has it.
-    SELECT pg_catalog.array_agg(f.key ORDER BY f.ord), pg_catalog.array_agg(f.alias ORDER BY f.ord),
-           pg_catalog.array_agg(f.id ORDER BY f.ord),
+    -- The first occurrence of each key, and whether a curated row has it, in
+    -- key order: sessions writing overlapping names then lock them in one
+    -- order and never deadlock.
+    SELECT pg_catalog.array_agg(f.key ORDER BY f.key), pg_catalog.array_agg(f.alias ORDER BY f.key),
+           pg_catalog.array_agg(f.id ORDER BY f.key),
            pg_catalog.array_agg(EXISTS (SELECT 1 FROM enterprise.company_mapping AS m
                                          WHERE m.match_type = 'name' AND m.lookup_key = f.key
-                                           AND m.source = 'internal') ORDER BY f.ord)
+                                           AND m.source = 'internal') ORDER BY f.key)
       INTO _keys, _aliases, _ids, _curated
       FROM (SELECT DISTINCT ON (enterprise._mapping_key(u.alias_name, 'name'))
                    u.ord, enterprise._mapping_key(u.alias_name, 'name') AS key,

@@ -89,7 +89,8 @@ BEGIN
         SELECT enterprise._name_temp_key(h.normalized_name)
           FROM held AS h
          WHERE h.canonical_id IS NULL
-         ORDER BY h.ord
+         -- key order, so that concurrent sessions never deadlock
+         ORDER BY h.normalized_name
         ON CONFLICT ON CONSTRAINT temp_id_assignments_pkey DO NOTHING
         RETURNING t.temp_key
     ),

@@ -15,8 +15,8 @@ BEGIN;
 --      keyed on the name when EQC recently found nothing (negative cache),
 --      else the live request for it, created (enqueue, NOTIFY) if missing;
 --      a failed request is revived after queue_settings.failed_retry_after;
---   3. mint TEMP ids for the distinct keys seen for the first time, in input
---      order (one id per key, however often it repeats);
+--   3. mint TEMP ids for the distinct keys seen for the first time (one id
+--      per key, however often it repeats);
 --   4. return one row per record, in input order.
 CREATE OR REPLACE FUNCTION enterprise.resolve_company_ids(
     plan_codes      text[] DEFAULT NULL,
@@ -59,7 +59,7 @@ BEGIN
     -- Unresolved customer names, once each, spelled as first seen, with
     -- what the queue knows of them.
     settled AS (
-        SELECT r.name_key, pg_catalog.min(r.ordinal) AS first_ordinal,
+        SELECT r.name_key,
                (pg_catalog.array_agg(r.customer_name ORDER BY r.ordinal))[1] AS name,
                pg_catalog.bool_or(r.temp_by_name) AS temp_by_name,
                pg_catalog.max(r.live_id) AS live_id, pg_catalog.max(r.failed_id) AS failed_id
@@ -82,7 +82,9 @@ BEGIN
         SELECT pg_catalog.left(s.name, 255), s.name_key
           FROM settled AS s
          WHERE NOT s.temp_by_name AND s.live_id IS NULL AND s.failed_id IS NULL
-         ORDER BY s.first_ordinal
+         -- key order: concurrent batches queueing overlapping names wait on
+         -- each other in one order and never deadlock
+         ORDER BY s.name_key
         ON CONFLICT (normalized_name) WHERE status IN ('pending', 'processing') DO NOTHING
         RETURNING q.id, q.normalized_name
     ),
@@ -102,17 +104,17 @@ BEGIN
           LEFT JOIN requests AS q ON r.company_id IS NULL AND q.name_key = r.name_key
     ),
     wanted AS (
-        SELECT k.temp_key, pg_catalog.min(k.ordinal) AS first_ordinal
+        SELECT DISTINCT k.temp_key
           FROM keyed AS k
          WHERE k.temp_key IS NOT NULL
-         GROUP BY k.temp_key
     ),
     minted AS (
         INSERT INTO enterprise.temp_id_assignments AS t (temp_key)
         SELECT w.temp_key
           FROM wanted AS w
          WHERE NOT EXISTS (SELECT 1 FROM enterprise.temp_id_assignments AS x WHERE x.temp_key = w.temp_key)
-         ORDER BY w.first_ordinal
+         -- key order, for the same reason
+         ORDER BY w.temp_key
         ON CONFLICT ON CONSTRAINT temp_id_assignments_pkey DO NOTHING
         RETURNING t.temp_key, t.temp_id
     ),

@@ -25,7 +25,8 @@ SELECT is((SELECT count(*) FROM enterprise.resolve_company_ids(customer_names =>
 SELECT is((SELECT count(*) FROM enterprise.lookup_requests WHERE normalized_name LIKE '批量入队%'), 2::bigint,
     'and queues each normalized name once');
 SELECT results_eq($$SELECT name FROM enterprise.lookup_requests WHERE normalized_name LIKE '批量入队%' ORDER BY id$$,
-    $$VALUES ('批量入队甲'), ('批量入队乙')$$, 'in input order, spelled as first seen');
+    $$SELECT n FROM unnest(ARRAY['批量入队甲', '批量入队乙']) n ORDER BY n COLLATE "C"$$,
+    'spelled as first seen, queued in key order (so concurrent batches never deadlock)');
 SELECT is((SELECT count(DISTINCT request_id) FROM enterprise.resolve_company_ids(customer_names => ARRAY['批量入队甲', '批量入队甲'])),
     1::bigint, 'rows with one name share one request id');
 SELECT is((enterprise.resolve_company_id(customer_name => repeat('长', 256))).status, 'temp_assigned',

@@ -85,7 +85,9 @@ SQL: Final[dict[str, str]] = {
         "SELECT * FROM enterprise.fail_lookup(request_id => %(request_id)s, worker => %(worker)s, error => %(error)s,"
         " retry_after => %(retry_after)s, max_attempts => %(max_attempts)s, backoff_base => %(backoff_base)s)"
     ),
-    "release_lookups": "SELECT enterprise.release_lookups(worker => %(worker)s, request_ids => %(request_ids)s::bigint[])",
+    "release_lookups": (
+        "SELECT enterprise.release_lookups(worker => %(worker)s, request_ids => %(request_ids)s::bigint[])"
+    ),
     "requeue_failed": "SELECT enterprise.requeue_failed(older_than => %(older_than)s)",
     "prune_lookup_requests": (
         "SELECT enterprise.prune_lookup_requests(older_than => %(older_than)s, batch_size => %(batch_size)s,"

@@ -49,9 +49,7 @@ def test_next_temp_id_never_repeats_across_connections(db_uri: str) -> None:
     assert len(all_ids) == WORKERS * per_worker
     duplicates = [temp_id for temp_id, n in Counter(all_ids).items() if n > 1]
     assert duplicates == []
-    assert all(
-        temp_id.startswith("TEMP_") and temp_id[5:].isdigit() and len(temp_id) >= 11 for temp_id in all_ids
-    )
+    assert all(temp_id.startswith("TEMP_") and temp_id[5:].isdigit() and len(temp_id) >= 11 for temp_id in all_ids)
 
 
 def test_same_record_gets_one_temp_id_when_resolved_concurrently(db_uri: str, tag: str) -> None:
@@ -111,3 +109,27 @@ def test_concurrent_batches_agree_on_shared_keys(db_uri: str, tag: str) -> None:
             (f"%{tag}%",),
         ).fetchone()
     assert row == (200 + WORKERS * 200, 200 + WORKERS * 200)
+
+
+def test_concurrent_batches_queue_each_name_once_without_deadlock(db_uri: str, tag: str) -> None:
+    # Eight batches with the same new names in different orders: the inserts take their row locks in key
+    # order, so no two batches can wait on each other in a cycle.
+    names = [f"{tag}-并发公司-{i}" for i in range(300)]
+
+    def resolve_batch(conn: psycopg.Connection[tuple[object, ...]], index: int) -> list[str]:
+        batch = names[:]
+        random.Random(index).shuffle(batch)
+        rows = conn.execute(
+            "SELECT request_id FROM enterprise.resolve_company_ids(customer_names => %s) ORDER BY ordinal", (batch,)
+        ).fetchall()
+        by_name = dict(zip(batch, (str(r[0]) for r in rows), strict=True))
+        return [by_name[n] for n in names]
+
+    results = run_concurrently(db_uri, resolve_batch)
+    assert all(result == results[0] for result in results), "every batch got the same request for each name"
+    assert len(set(results[0])) == len(names)
+    with psycopg.connect(db_uri) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM enterprise.lookup_requests WHERE name LIKE %s", (f"{tag}%",)
+        ).fetchone()
+    assert row == (len(names),)
