@@ -199,22 +199,34 @@ if [ ! -f "$PYPROJECT" ]; then
     log "notice: $PYPROJECT not found yet, skipping pip install"
 else
     # pip install is slow, so only run it when needed: when pyproject.toml is
-    # newer than the stamp file, or the requested extras changed. The stamp
-    # records the extras used for the last successful install.
-    want_stamp="extras=$EXTRAS"
-    have_stamp=""
+    # newer than the stamp file, or an extra is requested that the last
+    # install did not include. The stamp records the extras installed; a
+    # request for fewer extras (make demo after make test) installs nothing.
+    have_extras=""
     if [ -f "$STAMP" ]; then
-        IFS= read -r have_stamp <"$STAMP" || true
+        IFS= read -r have_extras <"$STAMP" || true
+        have_extras="${have_extras#extras=}"
     fi
-    if [ "$PYPROJECT" -nt "$STAMP" ] || [ "$have_stamp" != "$want_stamp" ]; then
+    extra_missing=0
+    IFS=',' read -r -a wanted <<<"$EXTRAS"
+    for extra in "${wanted[@]}"; do
+        [ -z "$extra" ] && continue
+        case ",$have_extras," in
+            *",$extra,"*) ;;
+            *) extra_missing=1 ;;
+        esac
+    done
+    if [ ! -f "$STAMP" ] || [ "$PYPROJECT" -nt "$STAMP" ] || [ "$extra_missing" = 1 ]; then
+        # Keep what an earlier install brought in, add what is asked for now.
+        all="$(printf '%s' "$have_extras,$EXTRAS" | tr ',' '\n' | sed '/^$/d' | sort -u | paste -sd, -)"
         target="$ROOT"
-        if [ -n "$EXTRAS" ]; then
-            target="${ROOT}[${EXTRAS}]"
+        if [ -n "$all" ]; then
+            target="${ROOT}[${all}]"
         fi
-        log "pip install -e .${EXTRAS:+[$EXTRAS]}"
+        log "pip install -e .${all:+[$all]}"
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$target" \
             || die "pip install -e $target failed"
-        printf '%s\n' "$want_stamp" >"$STAMP"
+        printf 'extras=%s\n' "$all" >"$STAMP"
     fi
 fi
 

@@ -13,7 +13,7 @@ started=$(date +%s)
 step() { printf '\n==> %s\n' "$*"; }
 
 step "bootstrap (system packages, Python venv)"
-scripts/bootstrap.sh
+BOOTSTRAP_EXTRAS=dev,dagster scripts/bootstrap.sh
 # shellcheck source=scripts/dbenv.sh
 . scripts/dbenv.sh
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
