@@ -29,6 +29,9 @@ SET search_path = pg_catalog, pg_temp
 -- Array arguments make the planner prefer a fresh custom plan on every call,
 -- which costs more than running these queries: plan once per session.
 SET plan_cache_mode = force_generic_plan
+-- See resolve_company_ids: hash joins for any batch size, index probes as
+-- correlated subqueries.
+SET enable_nestloop = off
 -- An OLTP-sized query that JIT would spend longer compiling than running;
 -- and enough memory to sort a large batch back into input order in memory.
 SET jit = off
@@ -43,11 +46,12 @@ BEGIN
     RETURN QUERY
     WITH r AS (
         SELECT l.*,
+               (SELECT a.temp_id FROM enterprise.temp_id_assignments AS a WHERE a.temp_key = l.temp_key) AS known_temp_id,
                l.company_id IS NULL AND l.name_key IS NOT NULL AND NOT l.temp_by_name AS pending
           FROM enterprise._lookup_company_ids(plan_codes, customer_names, account_names, account_numbers) AS l
     )
     SELECT r.ordinal,
-           COALESCE(r.company_id, a.temp_id),
+           COALESCE(r.company_id, r.known_temp_id),
            CASE WHEN r.company_id IS NOT NULL AND r.source = 'internal' THEN 'success_internal'
                 WHEN r.company_id IS NOT NULL THEN 'success_external'
                 WHEN r.pending THEN 'pending_lookup'
@@ -59,10 +63,9 @@ BEGIN
                 ELSE 'generated'
            END,
            r.match_type,
-           a.temp_id,
+           r.known_temp_id,
            CASE WHEN r.pending THEN COALESCE(r.live_id, r.failed_id) END
       FROM r
-      LEFT JOIN enterprise.temp_id_assignments AS a ON a.temp_key = r.temp_key
      ORDER BY r.ordinal;
 END;
 $$;

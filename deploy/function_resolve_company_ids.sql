@@ -2,7 +2,8 @@
 -- requires: function_lookup_company_ids
 -- requires: function_check_record_arrays
 -- requires: function_temp_id_for_key
--- requires: function_next_temp_id
+-- requires: function_format_temp_id
+-- requires: sequence_temp_id
 -- requires: function_enqueue_lookup
 
 BEGIN;
@@ -38,8 +39,14 @@ SET search_path = pg_catalog, pg_temp
 -- Array arguments make the planner prefer a fresh custom plan on every call,
 -- which costs more than running these queries: plan once per session.
 SET plan_cache_mode = force_generic_plan
+-- A generic plan cannot know the batch size, so it would take the CTEs for
+-- small and join them in nested loops, quadratic on a big batch. Without
+-- nested loops they are hash joins, right for any size; every probe of a
+-- table is written as a correlated subquery or "= ANY", so it stays an
+-- index lookup.
+SET enable_nestloop = off
 -- An OLTP-sized query that JIT would spend longer compiling than running;
--- and enough memory to sort a large batch back into input order in memory.
+-- and enough memory to hash and sort a large batch in memory.
 SET jit = off
 SET work_mem = '64MB'
 AS $$
@@ -71,9 +78,9 @@ BEGIN
     revived AS (
         UPDATE enterprise.lookup_requests AS q
            SET status = 'pending', attempts = 0, next_attempt_at = pg_catalog.now(), updated_at = pg_catalog.now()
-          FROM settled AS s
-         WHERE q.id = s.failed_id AND q.status = 'failed'
-           AND NOT s.temp_by_name AND s.live_id IS NULL
+         WHERE q.id = ANY (ARRAY(SELECT s.failed_id FROM settled AS s
+                                  WHERE s.failed_id IS NOT NULL AND NOT s.temp_by_name AND s.live_id IS NULL))
+           AND q.status = 'failed'
            AND _retry IS NOT NULL AND q.last_failed_at <= pg_catalog.now() - _retry
         RETURNING q.id
     ),
@@ -112,7 +119,8 @@ BEGIN
         INSERT INTO enterprise.temp_id_assignments AS t (temp_key)
         SELECT w.temp_key
           FROM wanted AS w
-         WHERE NOT EXISTS (SELECT 1 FROM enterprise.temp_id_assignments AS x WHERE x.temp_key = w.temp_key)
+         -- skip keys known already (they would spend a sequence value for nothing)
+         WHERE (SELECT x.temp_id FROM enterprise.temp_id_assignments AS x WHERE x.temp_key = w.temp_key) IS NULL
          -- key order, for the same reason
          ORDER BY w.temp_key
         ON CONFLICT ON CONSTRAINT temp_id_assignments_pkey DO NOTHING
@@ -122,14 +130,16 @@ BEGIN
         SELECT k.ordinal, k.company_id, k.source, k.match_type, k.request_id,
                CASE WHEN k.company_id IS NOT NULL OR k.request_id IS NOT NULL THEN NULL
                     -- no field at all: nothing to remember it by
-                    WHEN k.temp_key IS NULL THEN enterprise.next_temp_id()
+                    WHEN k.temp_key IS NULL THEN enterprise._format_temp_id(pg_catalog.nextval('enterprise.temp_id_seq'))
                     -- minted now, known before, or minted by a concurrent
                     -- session during this statement (read in a new snapshot)
-                    ELSE COALESCE(m.temp_id, a.temp_id, enterprise._temp_id_for_key(k.temp_key))
+                    ELSE COALESCE(m.temp_id,
+                                  (SELECT a.temp_id FROM enterprise.temp_id_assignments AS a
+                                    WHERE a.temp_key = k.temp_key),
+                                  enterprise._temp_id_for_key(k.temp_key))
                END AS temp_id
           FROM keyed AS k
           LEFT JOIN minted AS m ON m.temp_key = k.temp_key
-          LEFT JOIN enterprise.temp_id_assignments AS a ON a.temp_key = k.temp_key
     )
     SELECT s.ordinal,
            COALESCE(s.company_id, s.temp_id),
