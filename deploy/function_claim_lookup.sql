@@ -51,7 +51,7 @@ BEGIN
        SET status = 'processing', lease_owner = worker, lease_expires_at = pg_catalog.now() + _lease,
            attempts = q.attempts + 1, updated_at = pg_catalog.now()
       FROM target
-     WHERE q.id = target.id
+     WHERE q.id = claim_lookup.request_id AND q.id = target.id
     RETURNING q.*;
 END;
 $$;

@@ -80,7 +80,9 @@ BEGIN
                                        ELSE q.last_failed_at END,
                updated_at       = pg_catalog.now()
           FROM due
-         WHERE q.id = due.id
+         -- "= ANY" keeps this a primary-key probe in the generic plan, never a
+         -- hash join over the whole table
+         WHERE q.id = ANY (ARRAY(SELECT d.id FROM due AS d)) AND q.id = due.id
         RETURNING q.*
     )
     SELECT * FROM claimed AS c WHERE c.status = 'processing' ORDER BY c.id;

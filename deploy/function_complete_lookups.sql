@@ -3,6 +3,7 @@
 -- requires: function_check_worker
 -- requires: function_cache_learned_mappings
 -- requires: function_name_temp_key
+-- requires: function_claim_lookups
 
 BEGIN;
 
@@ -15,12 +16,19 @@ BEGIN;
 -- the rows returned are the ones settled (compare ids to see which were lost).
 -- Every found answer is validated first; a bad canonical id raises and
 -- nothing is written.
+-- claim_next > 0 also claims the worker's next batch (claim_lookups with
+-- that batch size, lease and max_attempts) in the same transaction: a worker
+-- loop then costs one round trip and one commit per batch. The claimed rows
+-- follow the settled ones (status processing instead of done).
 CREATE OR REPLACE FUNCTION enterprise.complete_lookups(
     worker         text,
     request_ids    bigint[],
     canonical_ids  text[],
-    official_names text[] DEFAULT NULL,
-    unite_codes    text[] DEFAULT NULL)
+    official_names text[]   DEFAULT NULL,
+    unite_codes    text[]   DEFAULT NULL,
+    claim_next     integer  DEFAULT 0,
+    lease          interval DEFAULT NULL,
+    max_attempts   integer  DEFAULT NULL)
 RETURNS SETOF enterprise.lookup_requests
 LANGUAGE plpgsql
 VOLATILE
@@ -63,7 +71,9 @@ BEGIN
                           pg_catalog.unnest(official_names), pg_catalog.unnest(unite_codes))
                WITH ORDINALITY AS a(request_id, canonical_id, official_name, unite_code, ord)
           JOIN enterprise.lookup_requests AS q ON q.id = a.request_id
-         WHERE q.status = 'processing' AND q.lease_owner = complete_lookups.worker
+         -- "= ANY" keeps the plan a primary-key probe whatever the statistics
+         WHERE q.id = ANY (complete_lookups.request_ids)
+           AND q.status = 'processing' AND q.lease_owner = complete_lookups.worker
            FOR UPDATE OF q
     ),
     learned AS (
@@ -102,7 +112,7 @@ BEGIN
                lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
                completed_at = pg_catalog.now(), updated_at = pg_catalog.now()
           FROM held AS h
-         WHERE q.id = h.id
+         WHERE q.id = ANY (complete_lookups.request_ids) AND q.id = h.id
         RETURNING q.*
     )
     SELECT s.*
@@ -111,15 +121,20 @@ BEGIN
      CROSS JOIN (SELECT c.n FROM cached AS c) AS c
      CROSS JOIN (SELECT pg_catalog.count(*) FROM minted) AS m
      ORDER BY s.id;
+
+    IF claim_next > 0 THEN
+        RETURN QUERY SELECT * FROM enterprise.claim_lookups(claim_next, worker, lease, max_attempts);
+    END IF;
 END;
 $$;
 
-COMMENT ON FUNCTION enterprise.complete_lookups(text, bigint[], text[], text[], text[]) IS
+COMMENT ON FUNCTION enterprise.complete_lookups(text, bigint[], text[], text[], text[], integer, interval, integer) IS
     'Settles many held lookups at once (canonical_ids[i] NULL = not found): caches found names as '
     'learned mappings, mints TEMP ids for names not found, marks the requests done; skips requests the '
-    'worker does not hold and returns the settled rows. Errors: 22023/22001 invalid worker, arrays or canonical id.';
+    'worker does not hold and returns the settled rows, then (claim_next > 0) the next batch it claims. '
+    'Errors: 22023/22001 invalid worker, arrays or canonical id; those of claim_lookups.';
 
-REVOKE ALL ON FUNCTION enterprise.complete_lookups(text, bigint[], text[], text[], text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION enterprise.complete_lookups(text, bigint[], text[], text[], text[]) TO enrichment_worker;
+REVOKE ALL ON FUNCTION enterprise.complete_lookups(text, bigint[], text[], text[], text[], integer, interval, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION enterprise.complete_lookups(text, bigint[], text[], text[], text[], integer, interval, integer) TO enrichment_worker;
 
 COMMIT;

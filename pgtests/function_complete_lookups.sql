@@ -1,6 +1,6 @@
 -- complete_lookups: many answers settled in one transaction.
 BEGIN;
-SELECT plan(12);
+SELECT plan(14);
 
 DELETE FROM enterprise.lookup_requests;
 SELECT enterprise.upsert_internal_mappings(ARRAY['批量人工公司'], ARRAY['750000009'], ARRAY['name']);
@@ -53,6 +53,17 @@ SELECT is((SELECT count(*) FROM enterprise.complete_lookups('w1', ARRAY[]::bigin
     'an empty batch is fine');
 SELECT throws_ok($$SELECT * FROM enterprise.complete_lookups(' ', ARRAY[1]::bigint[], ARRAY['1'])$$, '22023', 'invalid worker name',
     'a blank worker is refused');
+
+-- Settle and claim the next batch in one call.
+SELECT enterprise.enqueue_lookup(n) FROM unnest(ARRAY['批量戊公司', '批量己公司']) n;
+SELECT count(*) FROM enterprise.claim_lookups(1, 'w3');
+SELECT results_eq(
+    $$SELECT normalized_name, status, lease_owner
+        FROM enterprise.complete_lookups('w3', ARRAY[pg_temp.rid('批量戊公司')], ARRAY['750000007'], claim_next => 5)$$,
+    $$VALUES ('批量戊公司', 'done', NULL::text), ('批量己公司', 'processing', 'w3')$$,
+    'claim_next: the settled rows, then the next batch claimed in the same transaction');
+SELECT is((SELECT attempts FROM enterprise.lookup_requests WHERE normalized_name = '批量己公司'), 1,
+    'claimed like claim_lookups does');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -10,7 +10,7 @@ INSERT INTO contract VALUES
     ('claim_lookup', ARRAY['bigint', 'text', 'interval'], 'setof enterprise.lookup_requests', false, true, false),
     ('complete_lookup', ARRAY['bigint', 'text', 'text', 'text', 'text'], 'enterprise.lookup_requests', false, true, false),
     ('complete_lookup_not_found', ARRAY['bigint', 'text'], 'enterprise.lookup_requests', false, true, false),
-    ('complete_lookups', ARRAY['text', 'bigint[]', 'text[]', 'text[]', 'text[]'], 'setof enterprise.lookup_requests', false, true, false),
+    ('complete_lookups', ARRAY['text', 'bigint[]', 'text[]', 'text[]', 'text[]', 'integer', 'interval', 'integer'], 'setof enterprise.lookup_requests', false, true, false),
     ('fail_lookup', ARRAY['bigint', 'text', 'text', 'interval', 'integer', 'interval'], 'enterprise.lookup_requests', false, true, false),
     ('release_lookups', ARRAY['text', 'bigint[]'], 'integer', false, true, false),
     ('requeue_failed', ARRAY['interval'], 'integer', false, false, true),

@@ -2,6 +2,6 @@
 
 BEGIN;
 
-DROP FUNCTION enterprise.complete_lookups(text, bigint[], text[], text[], text[]);
+DROP FUNCTION enterprise.complete_lookups(text, bigint[], text[], text[], text[], integer, interval, integer);
 
 COMMIT;

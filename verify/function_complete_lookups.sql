@@ -3,6 +3,6 @@
 BEGIN;
 
 SELECT 1 / pg_catalog.has_function_privilege('enrichment_worker',
-    'enterprise.complete_lookups(text, bigint[], text[], text[], text[])', 'EXECUTE')::int;
+    'enterprise.complete_lookups(text, bigint[], text[], text[], text[], integer, interval, integer)', 'EXECUTE')::int;
 
 ROLLBACK;

@@ -76,7 +76,8 @@ SQL: Final[dict[str, str]] = {
     "complete_lookups": (
         "SELECT * FROM enterprise.complete_lookups(worker => %(worker)s, request_ids => %(request_ids)s::bigint[],"
         " canonical_ids => %(canonical_ids)s::text[], official_names => %(official_names)s::text[],"
-        " unite_codes => %(unite_codes)s::text[])"
+        " unite_codes => %(unite_codes)s::text[], claim_next => %(claim_next)s, lease => %(lease)s,"
+        " max_attempts => %(max_attempts)s)"
     ),
     "complete_lookup_not_found": (
         "SELECT * FROM enterprise.complete_lookup_not_found(request_id => %(request_id)s, worker => %(worker)s)"
@@ -323,8 +324,15 @@ class EnrichmentDB:
         *,
         official_names: Sequence[str | None] | None = None,
         unite_codes: Sequence[str | None] | None = None,
+        claim_next: int = 0,
+        lease: timedelta | None = None,
+        max_attempts: int | None = None,
     ) -> list[LookupRequest]:
-        """Settle many held requests at once (canonical id None = not found); returns the rows settled."""
+        """Settle many held requests at once (canonical id None = not found).
+
+        Returns the rows settled (status done) and, with ``claim_next``, then the next batch claimed in the
+        same transaction (status processing).
+        """
         return self._rows(
             LookupRequest,
             "complete_lookups",
@@ -334,6 +342,9 @@ class EnrichmentDB:
                 "canonical_ids": list(canonical_ids),
                 "official_names": None if official_names is None else list(official_names),
                 "unite_codes": None if unite_codes is None else list(unite_codes),
+                "claim_next": claim_next,
+                "lease": lease,
+                "max_attempts": max_attempts,
             },
         )
 

@@ -208,24 +208,31 @@ class CompanyEnrichmentService:
         if not self._enabled:
             logger.warning("EQC lookups are disabled (WDH_COMPANY_ENRICHMENT_ENABLED=false or no EQC client)")
             return stats
-        while max_requests is None or stats.claimed < max_requests:
+
+        def wanted() -> int:
             if stop is not None and stop.is_set():
-                break
-            want = size if max_requests is None else min(size, max_requests - stats.claimed)
-            batch = self._db.claim_lookups(want, self._worker, lease=self._lease, max_attempts=self._retry_max)
-            if not batch:
-                break
+                return 0
+            return size if max_requests is None else max(0, min(size, max_requests - stats.claimed))
+
+        batch = self._complete([], claim_next=wanted())[1]
+        while batch:
             stats.claimed += len(batch)
-            if not self._settle_batch(batch, stats, stop):
+            carry_on, answers = self._lookup_batch(batch, stats, stop)
+            if not carry_on:
                 break
+            # Settle what is left and claim the next batch in one transaction.
+            batch = self._settle(answers, stats, claim_next=wanted())
         return stats
 
-    def _settle_batch(self, batch: Sequence[LookupRequest], stats: QueueRunStats, stop: threading.Event | None) -> bool:
-        """Look a claimed batch up and settle it; False when the run must end (auth error or stop).
+    def _lookup_batch(
+        self, batch: Sequence[LookupRequest], stats: QueueRunStats, stop: threading.Event | None
+    ) -> tuple[bool, list[_Answer]]:
+        """Look a claimed batch up; returns whether to carry on, and the answers not settled yet.
 
         Answers are settled together (one transaction for many) when EQC answers fast, and at the latest
         ``settle_interval`` seconds after the first of them: with the real EQC's rate limit each answer is
-        settled as soon as it arrives, so a crash loses at most that much work.
+        settled as soon as it arrives, so a crash loses at most that much work. On a stop request or an EQC
+        authentication error, what was answered is settled and the rest released (no attempt spent).
         """
         answers: list[_Answer] = []
         first_answer_at = 0.0
@@ -233,7 +240,7 @@ class CompanyEnrichmentService:
             if stop is not None and stop.is_set():
                 self._settle(answers, stats)
                 stats.released += self._release(batch[index:])
-                return False
+                return False, []
             try:
                 answer = self._lookup(request)
             except EQCAuthenticationError:
@@ -241,7 +248,7 @@ class CompanyEnrichmentService:
                 stats.auth_failed = True
                 stats.released += 1 + self._release(batch[index + 1 :])
                 logger.error("EQC refused the token: released %d request(s) and stopped", len(batch) - index)
-                return False
+                return False, []
             if isinstance(answer, LookupOutcome):
                 self._count(stats, answer)
                 continue
@@ -251,12 +258,14 @@ class CompanyEnrichmentService:
             if time.monotonic() - first_answer_at >= self._settle_interval:
                 self._settle(answers, stats)
                 answers = []
-        self._settle(answers, stats)
-        return True
+        return True, answers
 
-    def _settle(self, answers: Sequence[_Answer], stats: QueueRunStats) -> None:
-        for outcome in self._complete(answers):
+    def _settle(self, answers: Sequence[_Answer], stats: QueueRunStats, *, claim_next: int = 0) -> list[LookupRequest]:
+        """Settle answers, count the outcomes; with ``claim_next``, return the next batch claimed with them."""
+        outcomes, claimed = self._complete(answers, claim_next=claim_next)
+        for outcome in outcomes:
             self._count(stats, outcome)
+        return claimed
 
     def _release(self, requests: Iterable[LookupRequest]) -> int:
         ids = [r.id for r in requests]
@@ -286,7 +295,7 @@ class CompanyEnrichmentService:
         answer = self._lookup(request)
         if isinstance(answer, LookupOutcome):
             return answer
-        return self._complete([answer])[0]
+        return self._complete([answer])[0][0]
 
     def _lookup(self, request: LookupRequest) -> _Answer | LookupOutcome:
         """One EQC search for a claimed request: the answer to settle, or the outcome of a failed attempt."""
@@ -307,28 +316,45 @@ class CompanyEnrichmentService:
             return self._fail(request, f"EQC error: {exc}", None)
         return _Answer(request, self._choose(request, candidates) if candidates else None)
 
-    def _complete(self, answers: Sequence[_Answer]) -> list[LookupOutcome]:
-        """Settle answers in one transaction; an answer the database cannot store fails its request instead."""
+    def _complete(
+        self, answers: Sequence[_Answer], *, claim_next: int = 0
+    ) -> tuple[list[LookupOutcome], list[LookupRequest]]:
+        """Settle answers in one transaction (and claim the next batch in it, with ``claim_next``).
+
+        An answer the database cannot store fails its request instead.
+        """
         if not answers:
-            return []
+            claimed = (
+                self._db.claim_lookups(claim_next, self._worker, lease=self._lease, max_attempts=self._retry_max)
+                if claim_next > 0
+                else []
+            )
+            return [], claimed
         try:
-            settled = self._db.complete_lookups(
+            rows = self._db.complete_lookups(
                 self._worker,
                 [a.request.id for a in answers],
                 [a.company.company_id if a.company else None for a in answers],
                 official_names=[a.company.company_full_name if a.company else None for a in answers],
                 unite_codes=[a.company.unite_code if a.company else None for a in answers],
+                claim_next=claim_next,
+                lease=self._lease,
+                max_attempts=self._retry_max,
             )
         except InvalidInputError as exc:
             if len(answers) > 1:  # find the culprit: settle one by one
-                return [outcome for answer in answers for outcome in self._complete([answer])]
-            # EQC answered something the mapping table cannot hold (say an over-long id): a failed attempt.
-            return [self._fail(answers[0].request, f"unusable EQC answer: {exc.message} ({exc.detail})", None)]
-        outcomes = {row.id: LookupOutcome(row.outcome) for row in settled if row.outcome}
-        lost = [a.request.id for a in answers if a.request.id not in outcomes]
+                outcomes = [o for answer in answers for o in self._complete([answer])[0]]
+            else:
+                # EQC answered something the mapping table cannot hold (say an over-long id): a failed attempt.
+                request = answers[0].request
+                outcomes = [self._fail(request, f"unusable EQC answer: {exc.message} ({exc.detail})", None)]
+            return outcomes, self._complete([], claim_next=claim_next)[1]
+        settled = {row.id: LookupOutcome(row.outcome) for row in rows if row.status == "done" and row.outcome}
+        claimed = [row for row in rows if row.status == "processing"]
+        lost = [a.request.id for a in answers if a.request.id not in settled]
         if lost:
             logger.warning("request(s) %s were taken over before they could be settled", lost)
-        return [outcomes.get(a.request.id, LookupOutcome.LOST) for a in answers]
+        return [settled.get(a.request.id, LookupOutcome.LOST) for a in answers], claimed
 
     def _choose(self, request: LookupRequest, candidates: Sequence[CompanySearchResult]) -> CompanySearchResult:
         """The candidate whose normalized full name equals the request's, else EQC's first."""
