@@ -37,7 +37,7 @@ class QueueResult:
         return self.jobs / self.seconds
 
 
-def _worker(uri: str, index: int, batch: int, barrier: Barrier) -> None:
+def _worker(uri: str, index: int, batch: int, barrier: Barrier, finished: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     name = f"bench-{index}"
     with psycopg.connect(uri, autocommit=True) as conn:
         claim = "SELECT id FROM enterprise.claim_lookups(%s, %s)"
@@ -53,6 +53,26 @@ def _worker(uri: str, index: int, batch: int, barrier: Barrier) -> None:
             # The in-process "EQC": every name is found, its id derived from the request.
             answers = [f"9{request_id % 100_000_000:08d}" for request_id in ids]
             rows = conn.execute(complete, (name, ids, answers, batch)).fetchall()
+    # perf_counter is CLOCK_MONOTONIC, shared by every process: the run ends when the last worker is done
+    # (process exit is not counted, as for the peers).
+    finished.put(time.perf_counter())
+
+
+def _run_workers(uri: str, workers: int, batch: int) -> float:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(workers + 1)
+    finished: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
+    processes = [ctx.Process(target=_worker, args=(uri, i, batch, barrier, finished)) for i in range(workers)]
+    for process in processes:
+        process.start()
+    barrier.wait()
+    start = time.perf_counter()
+    end = max(finished.get() for _ in processes)
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(f"a queue worker failed (exit code {process.exitcode})")
+    return float(end - start)
 
 
 def enqueue(uri: str, jobs: int, *, tag: str) -> None:
@@ -69,16 +89,7 @@ def enqueue(uri: str, jobs: int, *, tag: str) -> None:
 
 def drain(uri: str, *, jobs: int, workers: int, batch: int) -> QueueResult:
     enqueue(uri, jobs, tag=f"w{workers}b{batch}")
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(workers + 1)
-    processes = [ctx.Process(target=_worker, args=(uri, i, batch, barrier)) for i in range(workers)]
-    for process in processes:
-        process.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for process in processes:
-        process.join()
-    seconds = time.perf_counter() - start
+    seconds = _run_workers(uri, workers, batch)
     with psycopg.connect(uri) as conn:
         row = conn.execute(
             "SELECT count(*) FILTER (WHERE status = 'done' AND outcome = 'found'), count(*)"
@@ -143,16 +154,7 @@ def run_queue(report: Report, *, quick: bool) -> None:
             conn.execute("SELECT count(*) FROM enterprise.resolve_company_ids(customer_names => %s::text[])", (names,))
             conn.execute("VACUUM ANALYZE enterprise.lookup_requests")
             conn.execute("CHECKPOINT")
-        ctx = multiprocessing.get_context("spawn")
-        barrier = ctx.Barrier(5)
-        processes = [ctx.Process(target=_worker, args=(ours_uri, i, 50, barrier)) for i in range(4)]
-        for process in processes:
-            process.start()
-        barrier.wait()
-        start = time.perf_counter()
-        for process in processes:
-            process.join()
-        return QueueResult(4, 50, jobs, time.perf_counter() - start)
+        return QueueResult(4, 50, jobs, _run_workers(ours_uri, 4, 50))
 
     with_history = drain_keeping_history()
     report.add(

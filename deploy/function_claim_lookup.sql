@@ -1,6 +1,6 @@
 -- Deploy company_enrichment:function_claim_lookup to pg
 -- requires: table_lookup_requests
--- requires: table_queue_settings
+-- requires: function_claim_policy
 -- requires: function_check_worker
 
 BEGIN;
@@ -26,16 +26,8 @@ DECLARE
     _lease interval;
     _max   integer;
 BEGIN
-    SELECT COALESCE(claim_lookup.lease, s.default_lease), s.max_attempts INTO _lease, _max
-      FROM enterprise.queue_settings AS s;
     PERFORM enterprise._check_worker(worker);
-    IF _lease <= '0' OR _lease > '1 day' THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value',
-            MESSAGE = 'lease must be longer than 0 and at most 1 day',
-            DETAIL  = pg_catalog.format('lease %s', _lease),
-            HINT    = 'Give a lease longer than one EQC lookup with its retries takes (default 5 minutes).';
-    END IF;
+    SELECT p.lease_for, p.attempts_for INTO _lease, _max FROM enterprise._claim_policy(claim_lookup.lease, NULL) AS p;
 
     RETURN QUERY
     WITH target AS MATERIALIZED (

@@ -1,6 +1,6 @@
 -- Deploy company_enrichment:function_claim_lookups to pg
 -- requires: table_lookup_requests
--- requires: table_queue_settings
+-- requires: function_claim_policy
 -- requires: function_check_worker
 
 BEGIN;
@@ -29,9 +29,6 @@ DECLARE
     _lease interval;
     _max   integer;
 BEGIN
-    SELECT COALESCE(claim_lookups.lease, s.default_lease), COALESCE(claim_lookups.max_attempts, s.max_attempts)
-      INTO _lease, _max
-      FROM enterprise.queue_settings AS s;
     IF batch_size IS NULL OR batch_size NOT BETWEEN 1 AND 500 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value',
@@ -40,20 +37,8 @@ BEGIN
             HINT    = 'Claim at most 500 requests at a time (the default worker batch is 50).';
     END IF;
     PERFORM enterprise._check_worker(worker);
-    IF _lease <= '0' OR _lease > '1 day' THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value',
-            MESSAGE = 'lease must be longer than 0 and at most 1 day',
-            DETAIL  = pg_catalog.format('lease %s', _lease),
-            HINT    = 'Give a lease longer than one EQC lookup with its retries takes (default 5 minutes).';
-    END IF;
-    IF _max < 1 THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value',
-            MESSAGE = 'max_attempts must be at least 1',
-            DETAIL  = pg_catalog.format('max_attempts %s', _max),
-            HINT    = 'Leave it NULL to use queue_settings.max_attempts.';
-    END IF;
+    SELECT p.lease_for, p.attempts_for INTO _lease, _max
+      FROM enterprise._claim_policy(claim_lookups.lease, claim_lookups.max_attempts) AS p;
 
     RETURN QUERY
     WITH due AS MATERIALIZED (
