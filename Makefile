@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo test bench bench-full deploy verify revert psql db-start db-stop db-reset db-status bootstrap lint
+.PHONY: help demo test test-soak bench bench-full deploy verify revert psql db-start db-stop db-reset db-status bootstrap lint
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -15,6 +15,9 @@ demo:  ## run the main job end to end on the local database
 
 test:  ## every test: migrations, pgTAP, pytest, ruff, mypy
 	@scripts/test.sh
+
+test-soak:  ## soak tests: PostgreSQL restarted under 4 workers (restarts the local cluster)
+	@scripts/soak.sh
 
 bench:  ## benchmarks, quick mode (under 2 minutes); not part of make test
 	@scripts/bench.sh --quick

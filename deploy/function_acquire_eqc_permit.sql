@@ -22,12 +22,14 @@ DECLARE
     _now  timestamptz := pg_catalog.clock_timestamp();
     _next timestamptz;
 BEGIN
-    IF rate_per_minute IS NULL OR rate_per_minute NOT BETWEEN 1 AND 60000 OR COALESCE(bucket, '') = '' THEN
+    IF rate_per_minute IS NULL OR rate_per_minute NOT BETWEEN 1 AND 60000 OR COALESCE(bucket, '') = ''
+       OR pg_catalog.length(bucket) > 100 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'invalid_parameter_value',
             MESSAGE = 'invalid rate limit',
-            DETAIL  = pg_catalog.format('rate_per_minute %s, bucket %L', COALESCE(rate_per_minute::text, 'NULL'), bucket),
-            HINT    = 'rate_per_minute is 1..60000 (WDH_EQC_RATE_LIMIT); bucket is a non-empty name.';
+            DETAIL  = pg_catalog.format('rate_per_minute %s, bucket %L', COALESCE(rate_per_minute::text, 'NULL'),
+                                        pg_catalog.left(bucket, 100)),
+            HINT    = 'rate_per_minute is 1..60000 (WDH_EQC_RATE_LIMIT); bucket is a name of 1 to 100 characters.';
     END IF;
     INSERT INTO enterprise.eqc_rate_limit AS l (bucket) VALUES (acquire_eqc_permit.bucket)
     ON CONFLICT ON CONSTRAINT eqc_rate_limit_pkey DO NOTHING;

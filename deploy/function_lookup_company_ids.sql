@@ -4,6 +4,7 @@
 -- requires: table_lookup_requests
 -- requires: table_queue_settings
 -- requires: function_name_temp_key
+-- requires: function_short_temp_key
 
 BEGIN;
 
@@ -63,9 +64,10 @@ BEGIN ATOMIC
                k.name_key,
                CASE WHEN k.name_key IS NULL
                      AND (k.plan_key IS NOT NULL OR k.account_key IS NOT NULL OR k.account_name_key IS NOT NULL)
-                    THEN 'record' || pg_catalog.chr(31) || COALESCE(k.plan_key, '')
-                         || pg_catalog.chr(31) || COALESCE(k.account_key, '')
-                         || pg_catalog.chr(31) || COALESCE(k.account_name_key, '')
+                    THEN enterprise._short_temp_key(
+                             'record' || pg_catalog.chr(31) || COALESCE(k.plan_key, '')
+                             || pg_catalog.chr(31) || COALESCE(k.account_key, '')
+                             || pg_catalog.chr(31) || COALESCE(k.account_name_key, ''))
                END AS record_key,
                k.customer_name,
                CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN

@@ -1,5 +1,5 @@
 -- Deploy company_enrichment:function_name_temp_key to pg
--- requires: schema_enterprise
+-- requires: function_short_temp_key
 
 BEGIN;
 
@@ -11,7 +11,7 @@ LANGUAGE sql
 IMMUTABLE
 STRICT
 PARALLEL SAFE
-RETURN 'name' || pg_catalog.chr(31) || normalized_name;
+RETURN enterprise._short_temp_key('name' || pg_catalog.chr(31) || normalized_name);
 
 COMMENT ON FUNCTION enterprise._name_temp_key(text) IS
     'Private: temp_id_assignments key for a name EQC does not know (name<US>normalized name).';

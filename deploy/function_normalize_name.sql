@@ -22,7 +22,8 @@ BEGIN;
 --   8. At the end: strip status decorations (bare or in brackets, after any
 --      separators), trailing punctuation (- — – . 。) and empty brackets,
 --      repeatedly.
---   9. Placeholders (null, none, nan, n/a, #n/a, 空白, 空, 无, /) become ''.
+--   9. NFKC once more (what the removals left may compose), then
+--      placeholders (null, none, nan, n/a, #n/a, 空白, 空, 无, /) become ''.
 --      Names that were only dashes or decorations are '' by now as well.
 -- Brackets inside the name are kept: "abc（集团）公司" -> "abc(集团)公司",
 -- "中国（北京）科技" -> "中国(北京)科技".
@@ -68,6 +69,11 @@ BEGIN
                   || ')|[-—–.。]|\(\))+$',
                   '');
     END IF;
+    -- NFKC once more: removing a space, a quote mark or a decoration can leave a
+    -- combining mark next to a letter (NFKC turns a spacing accent ´ into a
+    -- space and U+0301), and they compose only now. Without this second pass
+    -- normalize_name(normalize_name(x)) could differ from normalize_name(x).
+    _s := pg_catalog.normalize(_s, 'NFKC');
     -- 9: placeholders.
     IF _s IN ('null', 'none', 'nan', 'n/a', '#n/a', '空白', '空', '无', '/') THEN
         RETURN '';

@@ -36,6 +36,9 @@ INSERT INTO cases VALUES
     ('ABC Company', 'abccompany', 'ASCII upper case folds'),
     ('AbC', 'abc', 'mixed case folds'),
     ('ÉCOLE', 'école', 'accented capital folds'),
+    ('a´', 'á', 'a spacing accent becomes a combining one and composes once the space is gone'),
+    (E'a\u200b\u0301', 'á', 'a combining mark after a zero-width space composes with the letter'),
+    (E'A「\u0300', 'à', 'a combining mark after a dropped quote mark composes with the letter'),
     -- quote marks
     ('「中国平安」', '中国平安', 'corner brackets dropped'),
     ('『中国平安』', '中国平安', 'white corner brackets dropped'),

@@ -1,7 +1,7 @@
 -- resolve_company_id: contract, each priority step, curated beats EQC,
 -- blank handling, pending lookups and TEMP ids.
 BEGIN;
-SELECT plan(40);
+SELECT plan(41);
 
 SELECT has_function('enterprise', 'resolve_company_id', ARRAY['text', 'text', 'text', 'text'], 'resolve_company_id(text, text, text, text) exists');
 SELECT function_returns('enterprise', 'resolve_company_id', ARRAY['text', 'text', 'text', 'text'], 'enterprise.company_id_result', 'it returns enterprise.company_id_result');
@@ -104,6 +104,10 @@ SELECT isnt((enterprise.resolve_company_id()).temp_id, (enterprise.resolve_compa
     'a record with no field at all gets a fresh TEMP id each time');
 SELECT is((SELECT count(*) FROM enterprise.temp_id_assignments WHERE temp_key LIKE 'record%T-NONAME%'), 3::bigint,
     'keyed TEMP ids are remembered once per key');
+
+SELECT is((enterprise.resolve_company_id(plan_code => (SELECT string_agg(chr(19968 + (i * 7919) % 20000), '')
+                                                          FROM generate_series(1, 10000) i))).status,
+    'temp_assigned', 'a 10,000-character plan code that does not compress still gets a TEMP id (its key is shortened)');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -50,7 +50,8 @@ step "pgTAP"
 pg_prove --psql-bin scripts/psql-for-pg_prove.sh --ext .sql -r pgtests/
 
 step "pytest"
-.venv/bin/pytest -q pyclient/tests
+# The soak tests (restart the whole cluster) run with make test-soak.
+.venv/bin/pytest -q pyclient/tests --ignore-glob='*/test_reliability_soak_*.py'
 
 step "ruff and mypy --strict"
 .venv/bin/ruff check pyclient

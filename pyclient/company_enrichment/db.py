@@ -21,7 +21,7 @@ from psycopg.rows import RowMaker, class_row, tuple_row
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
-from .errors import map_database_error
+from .errors import InvalidInputError, map_database_error
 from .models import (
     CompanyIdResult,
     CompanyRecord,
@@ -190,6 +190,14 @@ class EnrichmentDB:
                 yield conn
         except psycopg.Error as exc:
             raise map_database_error(exc) from exc
+        except UnicodeEncodeError as exc:
+            # A lone surrogate (from a mis-decoded file, say) cannot be sent as UTF-8.
+            raise InvalidInputError(
+                "text that is not valid Unicode cannot be sent to the database",
+                sqlstate=None,
+                detail=f"{exc.reason} at position {exc.start} of {exc.object[max(0, exc.start - 20) : exc.start]!r}...",
+                hint="Decode the input as UTF-8 with errors='strict' (or replace invalid characters) before resolving.",
+            ) from None
 
     def _rows(self, model: type[_M], name: str, params: dict[str, Any]) -> list[_M]:
         with self._connection() as conn, conn.cursor(row_factory=class_row(model)) as cur:

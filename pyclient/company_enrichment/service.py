@@ -267,6 +267,10 @@ class CompanyEnrichmentService:
             self._count(stats, outcome)
         return claimed
 
+    def release_held(self) -> int:
+        """Give back every request this worker holds (after a lost connection, say); returns how many."""
+        return self._db.release_lookups(self._worker)
+
     def _release(self, requests: Iterable[LookupRequest]) -> int:
         ids = [r.id for r in requests]
         return self._db.release_lookups(self._worker, ids) if ids else 0

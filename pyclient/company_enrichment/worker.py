@@ -56,11 +56,20 @@ def run_worker(
 
     def loop(index: int) -> None:
         service = make_service(index)
+        stranded = False  # requests this thread held when the database went away
         while not stop.is_set():
             try:
+                if stranded:
+                    # Give them back at once rather than leave them to their lease (which would
+                    # also spend an attempt each); their answers, if any, are looked up again.
+                    released = service.release_held()
+                    stranded = False
+                    if released:
+                        logger.warning("released %d request(s) held when the connection was lost", released)
                 stats = service.process_lookup_queue(batch_size=batch_size, stop=stop)
             except DatabaseUnavailableError as exc:
                 logger.warning("database unavailable (%s); retrying in %.1f s", exc.message, reconnect_delay)
+                stranded = True
                 stop.wait(reconnect_delay)
                 continue
             except DatabaseError as exc:
