@@ -105,15 +105,10 @@ BEGIN
           FROM settled AS s
           LEFT JOIN created AS c ON c.normalized_name = s.name_key
     ),
-    keyed AS (
-        SELECT r.ordinal, r.company_id, r.source, r.match_type, r.name_key, r.temp_key, q.request_id
-          FROM r
-          LEFT JOIN requests AS q ON r.company_id IS NULL AND q.name_key = r.name_key
-    ),
     wanted AS (
-        SELECT DISTINCT k.temp_key
-          FROM keyed AS k
-         WHERE k.temp_key IS NOT NULL
+        SELECT DISTINCT r.temp_key
+          FROM r
+         WHERE r.temp_key IS NOT NULL
     ),
     minted AS (
         INSERT INTO enterprise.temp_id_assignments AS t (temp_key)
@@ -125,21 +120,6 @@ BEGIN
          ORDER BY w.temp_key
         ON CONFLICT ON CONSTRAINT temp_id_assignments_pkey DO NOTHING
         RETURNING t.temp_key, t.temp_id
-    ),
-    resolved AS (
-        SELECT k.ordinal, k.company_id, k.source, k.match_type, k.request_id,
-               CASE WHEN k.company_id IS NOT NULL OR k.request_id IS NOT NULL THEN NULL
-                    -- no field at all: nothing to remember it by
-                    WHEN k.temp_key IS NULL THEN enterprise._format_temp_id(pg_catalog.nextval('enterprise.temp_id_seq'))
-                    -- minted now, known before, or minted by a concurrent
-                    -- session during this statement (read in a new snapshot)
-                    ELSE COALESCE(m.temp_id,
-                                  (SELECT a.temp_id FROM enterprise.temp_id_assignments AS a
-                                    WHERE a.temp_key = k.temp_key),
-                                  enterprise._temp_id_for_key(k.temp_key))
-               END AS temp_id
-          FROM keyed AS k
-          LEFT JOIN minted AS m ON m.temp_key = k.temp_key
     )
     SELECT s.ordinal,
            COALESCE(s.company_id, s.temp_id),
@@ -156,7 +136,25 @@ BEGIN
            s.match_type,
            s.temp_id,
            s.request_id
-      FROM resolved AS s
+      FROM (
+        -- Every record once; the TEMP id (a volatile expression) is computed
+        -- once per record here and not flattened into the outer references.
+        SELECT r.ordinal, r.company_id, r.source, r.match_type, q.request_id,
+               CASE WHEN r.company_id IS NOT NULL OR q.request_id IS NOT NULL THEN NULL
+                    -- no field at all: nothing to remember it by
+                    WHEN r.temp_key IS NULL THEN enterprise._format_temp_id(pg_catalog.nextval('enterprise.temp_id_seq'))
+                    -- minted now, known before, or minted by a concurrent
+                    -- session during this statement (read in a new snapshot)
+                    ELSE COALESCE(m.temp_id,
+                                  (SELECT a.temp_id FROM enterprise.temp_id_assignments AS a
+                                    WHERE a.temp_key = r.temp_key),
+                                  enterprise._temp_id_for_key(r.temp_key))
+               END AS temp_id
+          FROM r
+          LEFT JOIN requests AS q ON r.company_id IS NULL AND q.name_key = r.name_key
+          LEFT JOIN minted AS m ON m.temp_key = r.temp_key
+        OFFSET 0
+      ) AS s
      ORDER BY s.ordinal;
 END;
 $$;
