@@ -48,9 +48,10 @@ RETURNS TABLE (
 LANGUAGE sql
 STABLE
 BEGIN ATOMIC
-    -- Each level ends in OFFSET 0 so that it is not flattened into the next:
-    -- its expressions (normalize_name, the probes) then run once per record,
-    -- not once per reference.
+    -- Levels from the inside out, each ending in OFFSET 0 so that it is not
+    -- flattened into the next: its expressions (normalize_name, the probes)
+    -- then run once per record, not once per reference. A name is normalized
+    -- only when no earlier kind resolved the record.
     SELECT s.*,
            CASE WHEN s.company_id IS NOT NULL THEN NULL
                 WHEN s.name_key IS NULL THEN s.record_key
@@ -62,7 +63,7 @@ BEGIN ATOMIC
                (k.hit).source AS source,
                (k.hit).match_type AS match_type,
                k.name_key,
-               CASE WHEN k.name_key IS NULL
+               CASE WHEN k.hit IS NULL AND k.name_key IS NULL
                      AND (k.plan_key IS NOT NULL OR k.account_key IS NOT NULL OR k.account_name_key IS NOT NULL)
                     THEN enterprise._short_temp_key(
                              'record' || pg_catalog.chr(31) || COALESCE(k.plan_key, '')
@@ -70,7 +71,7 @@ BEGIN ATOMIC
                              || pg_catalog.chr(31) || COALESCE(k.account_name_key, ''))
                END AS record_key,
                k.customer_name,
-               CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
+               CASE WHEN k.hit IS NULL AND k.name_key IS NOT NULL THEN
                    EXISTS (SELECT 1 FROM enterprise.lookup_requests AS q
                             WHERE q.normalized_name = k.name_key AND q.status = 'done' AND q.outcome = 'not_found'
                               AND q.completed_at > pg_catalog.now()
@@ -78,74 +79,98 @@ BEGIN ATOMIC
                    -- a key too long to cache cannot usefully be looked up
                    OR pg_catalog.length(k.name_key) > 255
                END AS temp_by_name,
-               CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
+               CASE WHEN k.hit IS NULL AND k.name_key IS NOT NULL THEN
                    (SELECT q.id FROM enterprise.lookup_requests AS q
                      WHERE q.normalized_name = k.name_key AND q.status IN ('pending', 'processing'))
                END AS live_id,
-               CASE WHEN (k.hit).canonical_id IS NULL AND k.name_key IS NOT NULL THEN
+               CASE WHEN k.hit IS NULL AND k.name_key IS NOT NULL THEN
                    (SELECT q.id FROM enterprise.lookup_requests AS q
                      WHERE q.normalized_name = k.name_key AND q.status = 'failed'
                      ORDER BY q.id DESC LIMIT 1)
                END AS failed_id
           FROM (
-            SELECT i.*,
-                   COALESCE(
-                   CASE WHEN i.plan_key IS NOT NULL THEN
-                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                          FROM enterprise.company_mapping AS m
-                         WHERE m.match_type = 'plan' AND m.lookup_key = i.plan_key AND m.source = 'internal'
-                        ORDER BY m.updated_at DESC, m.alias_name
-                         LIMIT 1)
-                   END,
-                   CASE WHEN i.account_key IS NOT NULL THEN
-                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                          FROM enterprise.company_mapping AS m
-                         WHERE m.match_type = 'account' AND m.lookup_key = i.account_key AND m.source = 'internal'
-                        ORDER BY m.updated_at DESC, m.alias_name
-                         LIMIT 1)
-                   END,
-                   CASE WHEN i.plan_key IS NOT NULL THEN
-                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                          FROM enterprise.company_mapping AS m
-                         WHERE m.match_type = 'hardcode' AND m.lookup_key = i.plan_key AND m.source = 'internal'
-                        ORDER BY m.updated_at DESC, m.alias_name
-                         LIMIT 1)
-                   END,
-                   CASE WHEN i.name_key IS NOT NULL THEN
-                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                          FROM enterprise.company_mapping AS m
-                         WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source = 'internal'
-                        ORDER BY m.updated_at DESC, m.alias_name
-                         LIMIT 1)
-                   END,
-                   CASE WHEN i.account_name_key IS NOT NULL THEN
-                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                          FROM enterprise.company_mapping AS m
-                         WHERE m.match_type = 'account_name' AND m.lookup_key = i.account_name_key AND m.source = 'internal'
-                        ORDER BY m.updated_at DESC, m.alias_name
-                         LIMIT 1)
-                   END,
-                   CASE WHEN i.name_key IS NOT NULL THEN
-                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
-                          FROM enterprise.company_mapping AS m
-                         WHERE m.match_type = 'name' AND m.lookup_key = i.name_key AND m.source <> 'internal'
-                         LIMIT 1)
-                   END
-                   ) AS hit
+            -- 4. the account name, then a name learned from EQC
+            SELECT a.*,
+                   COALESCE(a.name_hit,
+                            CASE WHEN a.account_name_key IS NOT NULL THEN
+                               (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                                  FROM enterprise.company_mapping AS m
+                                 WHERE m.match_type = 'account_name' AND m.lookup_key = a.account_name_key AND m.source = 'internal'
+                                  ORDER BY m.updated_at DESC, m.alias_name
+                                 LIMIT 1)
+                            END,
+                            CASE WHEN a.name_key IS NOT NULL THEN
+                               (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                                  FROM enterprise.company_mapping AS m
+                                 WHERE m.match_type = 'name' AND m.lookup_key = a.name_key AND m.source <> 'internal'
+                                 LIMIT 1)
+                            END) AS hit
               FROM (
-                SELECT u.ord AS ordinal,
-                       NULLIF(pg_catalog.btrim(u.plan_code), '') AS plan_key,
-                       NULLIF(pg_catalog.btrim(u.account_number), '') AS account_key,
-                       NULLIF(enterprise.normalize_name(u.customer_name), '') AS name_key,
-                       NULLIF(enterprise.normalize_name(u.account_name), '') AS account_name_key,
-                       pg_catalog.btrim(u.customer_name) AS customer_name
-                  FROM ROWS FROM (pg_catalog.unnest(_lookup_company_ids.plan_codes),
-                                  pg_catalog.unnest(_lookup_company_ids.customer_names),
-                                  pg_catalog.unnest(_lookup_company_ids.account_names),
-                                  pg_catalog.unnest(_lookup_company_ids.account_numbers))
-                       WITH ORDINALITY AS u(plan_code, customer_name, account_name, account_number, ord)
+                SELECT n.*,
+                       CASE WHEN n.name_hit IS NULL THEN NULLIF(enterprise.normalize_name(n.account_name), '')
+                       END AS account_name_key
+                  FROM (
+                    -- 3. the customer name (curated)
+                    SELECT c.*,
+                           COALESCE(c.code_hit,
+                                    CASE WHEN c.name_key IS NOT NULL THEN
+                                       (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                                          FROM enterprise.company_mapping AS m
+                                         WHERE m.match_type = 'name' AND m.lookup_key = c.name_key AND m.source = 'internal'
+                                          ORDER BY m.updated_at DESC, m.alias_name
+                                         LIMIT 1)
+                                    END) AS name_hit
+                      FROM (
+                        SELECT b.*,
+                               CASE WHEN b.code_hit IS NULL THEN NULLIF(enterprise.normalize_name(b.raw_name), '')
+                               END AS name_key
+                          FROM (
+                            -- 2. plan -> account -> hardcode (plan code)
+                            SELECT i.*,
+                                   COALESCE(CASE WHEN i.plan_key IS NOT NULL THEN
+                                               (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                                                  FROM enterprise.company_mapping AS m
+                                                 WHERE m.match_type = 'plan' AND m.lookup_key = i.plan_key AND m.source = 'internal'
+                                                  ORDER BY m.updated_at DESC, m.alias_name
+                                                 LIMIT 1)
+                                            END,
+                                            CASE WHEN i.account_key IS NOT NULL THEN
+                                               (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                                                  FROM enterprise.company_mapping AS m
+                                                 WHERE m.match_type = 'account' AND m.lookup_key = i.account_key AND m.source = 'internal'
+                                                  ORDER BY m.updated_at DESC, m.alias_name
+                                                 LIMIT 1)
+                                            END,
+                                            CASE WHEN i.plan_key IS NOT NULL THEN
+                                               (SELECT ROW(m.canonical_id, m.source, m.match_type)::enterprise._mapping_hit
+                                                  FROM enterprise.company_mapping AS m
+                                                 WHERE m.match_type = 'hardcode' AND m.lookup_key = i.plan_key AND m.source = 'internal'
+                                                  ORDER BY m.updated_at DESC, m.alias_name
+                                                 LIMIT 1)
+                                            END) AS code_hit
+                              FROM (
+                                -- 1. the records, codes trimmed
+                                SELECT u.ord AS ordinal,
+                                       NULLIF(pg_catalog.btrim(u.plan_code), '') AS plan_key,
+                                       NULLIF(pg_catalog.btrim(u.account_number), '') AS account_key,
+                                       u.customer_name AS raw_name,
+                                       pg_catalog.btrim(u.customer_name) AS customer_name,
+                                       u.account_name
+                                  FROM ROWS FROM (pg_catalog.unnest(_lookup_company_ids.plan_codes),
+                                                  pg_catalog.unnest(_lookup_company_ids.customer_names),
+                                                  pg_catalog.unnest(_lookup_company_ids.account_names),
+                                                  pg_catalog.unnest(_lookup_company_ids.account_numbers))
+                                       WITH ORDINALITY AS u(plan_code, customer_name, account_name, account_number, ord)
+                                OFFSET 0
+                              ) AS i
+                            OFFSET 0
+                          ) AS b
+                        OFFSET 0
+                      ) AS c
+                    OFFSET 0
+                  ) AS n
                 OFFSET 0
-              ) AS i
+              ) AS a
             OFFSET 0
           ) AS k
         OFFSET 0
