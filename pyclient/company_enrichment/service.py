@@ -28,7 +28,7 @@ from .eqc import (
     EQCNotFoundError,
     EQCRateLimitError,
 )
-from .errors import DatabaseError, InvalidInputError, LeaseLostError
+from .errors import InvalidInputError, LeaseLostError
 from .models import CompanyIdResult, CompanyRecord, LookupRequest, QueueRunStats, ResolutionStatus
 
 __all__ = ["CompanyEnrichmentService", "LookupOutcome", "default_worker_name"]
@@ -382,7 +382,5 @@ class CompanyEnrichmentService:
             )
         except LeaseLostError:
             return LookupOutcome.LOST
-        except DatabaseError:
-            raise
         logger.warning("lookup of request %d failed (attempt %d): %s", request.id, row.attempts, error)
         return LookupOutcome.FAILED if row.status == "failed" else LookupOutcome.RETRIED
