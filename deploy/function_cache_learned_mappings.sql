@@ -26,10 +26,15 @@ SET search_path = pg_catalog, pg_temp
 -- Array arguments make the planner prefer a fresh custom plan on every call,
 -- which costs more than running these queries: plan once per session.
 SET plan_cache_mode = force_generic_plan
+-- Generic plans cannot know how many names come in: hash joins (not nested
+-- loops) keep a call with 100,000 names linear; table probes are written as
+-- correlated subqueries or "= ANY", so they stay index lookups.
+SET enable_nestloop = off
 AS $$
 #variable_conflict use_column
 DECLARE
     _keys     text[];
+    _ords     bigint[];
     _aliases  text[];
     _ids      text[];
     _curated  boolean[];
@@ -44,12 +49,13 @@ BEGIN
     -- The first occurrence of each key, and whether a curated row has it, in
     -- key order: sessions writing overlapping names then lock them in one
     -- order and never deadlock.
-    SELECT pg_catalog.array_agg(f.key ORDER BY f.key), pg_catalog.array_agg(f.alias ORDER BY f.key),
+    SELECT pg_catalog.array_agg(f.key ORDER BY f.key), pg_catalog.array_agg(f.ord ORDER BY f.key),
+           pg_catalog.array_agg(f.alias ORDER BY f.key),
            pg_catalog.array_agg(f.id ORDER BY f.key),
            pg_catalog.array_agg(EXISTS (SELECT 1 FROM enterprise.company_mapping AS m
                                          WHERE m.match_type = 'name' AND m.lookup_key = f.key
                                            AND m.source = 'internal') ORDER BY f.key)
-      INTO _keys, _aliases, _ids, _curated
+      INTO _keys, _ords, _aliases, _ids, _curated
       FROM (SELECT DISTINCT ON (enterprise._mapping_key(u.alias_name, 'name'))
                    u.ord, enterprise._mapping_key(u.alias_name, 'name') AS key,
                    pg_catalog.btrim(u.alias_name) AS alias, pg_catalog.btrim(u.canonical_id) AS id
@@ -86,18 +92,20 @@ BEGIN
     SELECT pg_catalog.array_agg(upd.lookup_key) INTO _updated FROM upd;
 
     RETURN QUERY
-    SELECT u.ord, k.key,
-           CASE WHEN _curated[k.pos] THEN 'skipped_curated'
-                WHEN pg_catalog.btrim(u.alias_name) IS DISTINCT FROM _aliases[k.pos]
-                     OR pg_catalog.btrim(u.canonical_id) IS DISTINCT FROM _ids[k.pos] THEN 'unchanged'
-                WHEN k.key = ANY (_inserted) THEN 'inserted'
-                WHEN k.key = ANY (_updated) THEN 'updated'
+    SELECT u.ord, f.key,
+           CASE WHEN f.curated THEN 'skipped_curated'
+                WHEN u.ord <> f.first_ord THEN 'unchanged'   -- a repeat of a key: the first one counts
+                WHEN n.key IS NOT NULL THEN 'inserted'
+                WHEN d.key IS NOT NULL THEN 'updated'
                 ELSE 'unchanged'
            END
       FROM ROWS FROM (pg_catalog.unnest(alias_names), pg_catalog.unnest(canonical_ids))
            WITH ORDINALITY AS u(alias_name, canonical_id, ord)
-      CROSS JOIN LATERAL (SELECT enterprise._mapping_key(u.alias_name, 'name') AS key,
-                                 pg_catalog.array_position(_keys, enterprise._mapping_key(u.alias_name, 'name')) AS pos) AS k
+      JOIN ROWS FROM (pg_catalog.unnest(_keys), pg_catalog.unnest(_ords), pg_catalog.unnest(_curated))
+           AS f(key, first_ord, curated)
+        ON f.key = enterprise._mapping_key(u.alias_name, 'name')
+      LEFT JOIN (SELECT DISTINCT x.key FROM pg_catalog.unnest(_inserted) AS x(key)) AS n ON n.key = f.key
+      LEFT JOIN (SELECT DISTINCT x.key FROM pg_catalog.unnest(_updated) AS x(key)) AS d ON d.key = f.key
      ORDER BY u.ord;
 END;
 $$;
