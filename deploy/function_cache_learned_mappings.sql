@@ -33,6 +33,7 @@ SET enable_nestloop = off
 AS $$
 #variable_conflict use_column
 DECLARE
+    _row_keys text[];
     _keys     text[];
     _ords     bigint[];
     _aliases  text[];
@@ -46,6 +47,11 @@ BEGIN
             WITH ORDINALITY AS u(alias_name, canonical_id, ord)
       ORDER BY u.ord;
 
+    -- Each name's key, computed once.
+    SELECT pg_catalog.array_agg(enterprise._mapping_key(u.alias_name, 'name') ORDER BY u.ord)
+      INTO _row_keys
+      FROM ROWS FROM (pg_catalog.unnest(alias_names)) WITH ORDINALITY AS u(alias_name, ord);
+
     -- The first occurrence of each key, and whether a curated row has it, in
     -- key order: sessions writing overlapping names then lock them in one
     -- order and never deadlock.
@@ -56,12 +62,12 @@ BEGIN
                                          WHERE m.match_type = 'name' AND m.lookup_key = f.key
                                            AND m.source = 'internal') ORDER BY f.key)
       INTO _keys, _ords, _aliases, _ids, _curated
-      FROM (SELECT DISTINCT ON (enterprise._mapping_key(u.alias_name, 'name'))
-                   u.ord, enterprise._mapping_key(u.alias_name, 'name') AS key,
-                   pg_catalog.btrim(u.alias_name) AS alias, pg_catalog.btrim(u.canonical_id) AS id
-              FROM ROWS FROM (pg_catalog.unnest(alias_names), pg_catalog.unnest(canonical_ids))
-                   WITH ORDINALITY AS u(alias_name, canonical_id, ord)
-             ORDER BY enterprise._mapping_key(u.alias_name, 'name'), u.ord) AS f;
+      FROM (SELECT DISTINCT ON (u.key)
+                   u.ord, u.key, pg_catalog.btrim(u.alias_name) AS alias, pg_catalog.btrim(u.canonical_id) AS id
+              FROM ROWS FROM (pg_catalog.unnest(_row_keys), pg_catalog.unnest(alias_names),
+                              pg_catalog.unnest(canonical_ids))
+                   WITH ORDINALITY AS u(key, alias_name, canonical_id, ord)
+             ORDER BY u.key, u.ord) AS f;
 
     -- New learned rows. ON CONFLICT DO NOTHING without a target covers both
     -- the learned-name key and the primary key (alias, kind).
@@ -99,11 +105,10 @@ BEGIN
                 WHEN d.key IS NOT NULL THEN 'updated'
                 ELSE 'unchanged'
            END
-      FROM ROWS FROM (pg_catalog.unnest(alias_names), pg_catalog.unnest(canonical_ids))
-           WITH ORDINALITY AS u(alias_name, canonical_id, ord)
+      FROM ROWS FROM (pg_catalog.unnest(_row_keys)) WITH ORDINALITY AS u(key, ord)
       JOIN ROWS FROM (pg_catalog.unnest(_keys), pg_catalog.unnest(_ords), pg_catalog.unnest(_curated))
            AS f(key, first_ord, curated)
-        ON f.key = enterprise._mapping_key(u.alias_name, 'name')
+        ON f.key = u.key
       LEFT JOIN (SELECT DISTINCT x.key FROM pg_catalog.unnest(_inserted) AS x(key)) AS n ON n.key = f.key
       LEFT JOIN (SELECT DISTINCT x.key FROM pg_catalog.unnest(_updated) AS x(key)) AS d ON d.key = f.key
      ORDER BY u.ord;
