@@ -13,6 +13,7 @@ import argparse
 import os
 import subprocess
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +24,17 @@ from company_enrichment.models import CompanyRecord
 from company_enrichment.ratelimit import DatabaseRateLimiter
 from company_enrichment.service import CompanyEnrichmentService
 from company_enrichment.standin import EQCStandin
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0
 
 
 def run_memory(report: Report, *, quick: bool) -> None:
@@ -42,13 +54,15 @@ def run_memory(report: Report, *, quick: bool) -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would be the largest of every child the
-            # benchmark ever had, peers' worker processes included).
-            _, status, usage = os.wait4(process.pid, 0)
-            process.returncode = os.waitstatus_to_exitcode(status)
+            # The child's own high-water mark, read from /proc while it runs (VmHWM of the process after exec;
+            # rusage would also count the benchmark's own memory, which a forked child starts out sharing).
+            peak_kb = 0
+            while process.poll() is None:
+                peak_kb = max(peak_kb, _vm_hwm_kb(process.pid))
+                time.sleep(0.05)
         if process.returncode != 0:
             raise RuntimeError(f"company-enrichment resolve failed with exit code {process.returncode}")
-        peak_mb = usage.ru_maxrss / 1024
+        peak_mb = peak_kb / 1024
     report.add(
         f"peak RSS of `resolve` on {rows:,} rows",
         peak_mb,

@@ -23,6 +23,13 @@ RETURNS TABLE (ordinal bigint, lookup_key text, outcome text)
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
+-- Every table access here is a key lookup: never a sequential scan, even while
+-- the statistics still describe a table as nearly empty (a queue drained
+-- right after it was filled would otherwise scan a growing table per call).
+SET enable_seqscan = off
+-- Disabled sequential scans look expensive enough to the planner to trigger JIT
+-- compilation (milliseconds per call, here and in the functions called).
+SET jit = off
 -- Array arguments make the planner prefer a fresh custom plan on every call,
 -- which costs more than running these queries: plan once per session.
 SET plan_cache_mode = force_generic_plan
@@ -39,6 +46,8 @@ DECLARE
     _aliases  text[];
     _ids      text[];
     _curated  boolean[];
+    _learned  text[];
+    _changed  text[];
     _inserted text[];
     _updated  text[];
 BEGIN
@@ -60,8 +69,12 @@ BEGIN
            pg_catalog.array_agg(f.id ORDER BY f.key),
            pg_catalog.array_agg(EXISTS (SELECT 1 FROM enterprise.company_mapping AS m
                                          WHERE m.match_type = 'name' AND m.lookup_key = f.key
-                                           AND m.source = 'internal') ORDER BY f.key)
-      INTO _keys, _ords, _aliases, _ids, _curated
+                                           AND m.source = 'internal') ORDER BY f.key),
+           -- the company id a learned row already gives the key, if any
+           pg_catalog.array_agg((SELECT m.canonical_id FROM enterprise.company_mapping AS m
+                                  WHERE m.match_type = 'name' AND m.lookup_key = f.key
+                                    AND m.source <> 'internal') ORDER BY f.key)
+      INTO _keys, _ords, _aliases, _ids, _curated, _learned
       FROM (SELECT DISTINCT ON (u.key)
                    u.ord, u.key, pg_catalog.btrim(u.alias_name) AS alias, pg_catalog.btrim(u.canonical_id) AS id
               FROM ROWS FROM (pg_catalog.unnest(_row_keys), pg_catalog.unnest(alias_names),
@@ -74,28 +87,44 @@ BEGIN
     WITH ins AS (
         INSERT INTO enterprise.company_mapping AS m (alias_name, canonical_id, source, match_type, priority)
         SELECT x.alias, x.id, _cache_learned_mappings.source, 'name', 4
-          FROM ROWS FROM (pg_catalog.unnest(_aliases), pg_catalog.unnest(_ids), pg_catalog.unnest(_curated))
-               WITH ORDINALITY AS x(alias, id, curated, ord)
-         WHERE NOT x.curated
+          FROM ROWS FROM (pg_catalog.unnest(_aliases), pg_catalog.unnest(_ids), pg_catalog.unnest(_curated),
+                          pg_catalog.unnest(_learned))
+               WITH ORDINALITY AS x(alias, id, curated, learned, ord)
+         WHERE NOT x.curated AND x.learned IS NULL
          ORDER BY x.ord
         ON CONFLICT DO NOTHING
         RETURNING m.lookup_key
     )
     SELECT pg_catalog.array_agg(ins.lookup_key) INTO _inserted FROM ins;
 
-    -- Learned rows whose company id changed. lookup_key = ANY(...) keeps the
-    -- plan an index probe whatever the table's statistics say.
-    WITH upd AS (
-        UPDATE enterprise.company_mapping AS m
-           SET canonical_id = x.id, source = _cache_learned_mappings.source, updated_at = pg_catalog.now()
-          FROM ROWS FROM (pg_catalog.unnest(_keys), pg_catalog.unnest(_ids), pg_catalog.unnest(_curated))
-               AS x(key, id, curated)
-         WHERE m.lookup_key = ANY (_keys)
-           AND m.match_type = 'name' AND m.source <> 'internal'
-           AND m.lookup_key = x.key AND NOT x.curated AND m.canonical_id <> x.id
-        RETURNING m.lookup_key
-    )
-    SELECT pg_catalog.array_agg(upd.lookup_key) INTO _updated FROM upd;
+    -- Learned rows whose company id changed (rare). Rows are picked by their
+    -- tuple ids, found with one index probe per key: the plan cannot become a
+    -- scan of every learned name whatever the statistics say.
+    SELECT pg_catalog.array_agg(x.key)
+      INTO _changed
+      FROM ROWS FROM (pg_catalog.unnest(_keys), pg_catalog.unnest(_ids), pg_catalog.unnest(_curated),
+                      pg_catalog.unnest(_learned)) AS x(key, id, curated, learned)
+     WHERE NOT x.curated AND x.learned IS DISTINCT FROM x.id AND x.learned IS NOT NULL;
+    IF _changed IS NOT NULL THEN
+        WITH answer AS MATERIALIZED (
+            SELECT x.key, x.id
+              FROM ROWS FROM (pg_catalog.unnest(_keys), pg_catalog.unnest(_ids)) AS x(key, id)
+             WHERE x.key = ANY (_changed)
+        ),
+        upd AS (
+            UPDATE enterprise.company_mapping AS m
+               SET canonical_id = (SELECT a.id FROM answer AS a WHERE a.key = m.lookup_key),
+                   source = _cache_learned_mappings.source, updated_at = pg_catalog.now()
+             WHERE m.ctid = ANY (ARRAY(
+                       SELECT (SELECT l.ctid FROM enterprise.company_mapping AS l
+                                WHERE l.match_type = 'name' AND l.lookup_key = a.key AND l.source <> 'internal')
+                         FROM answer AS a))
+               AND m.match_type = 'name' AND m.source <> 'internal'
+               AND m.canonical_id <> (SELECT a.id FROM answer AS a WHERE a.key = m.lookup_key)
+            RETURNING m.lookup_key
+        )
+        SELECT pg_catalog.array_agg(upd.lookup_key) INTO _updated FROM upd;
+    END IF;
 
     RETURN QUERY
     SELECT u.ord, f.key,
