@@ -13,12 +13,9 @@ RETURNS enterprise.lookup_requests
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
--- Every table access here is a key lookup: never a sequential scan, even while
--- the statistics still describe a table as nearly empty (a queue drained
--- right after it was filled would otherwise scan a growing table per call).
+-- Planner settings that keep every call an index lookup with a plan made once
+-- per session, whatever the statistics say (README, "Plans that hold").
 SET enable_seqscan = off
--- Disabled sequential scans look expensive enough to the planner to trigger JIT
--- compilation (milliseconds per call, here and in the functions called).
 SET jit = off
 AS $$
 DECLARE

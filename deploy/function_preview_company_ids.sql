@@ -26,12 +26,9 @@ LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
--- Every table access here is a key lookup: never a sequential scan, even while
--- the statistics still describe a table as nearly empty (a queue drained
--- right after it was filled would otherwise scan a growing table per call).
+-- Planner settings that keep every call an index lookup with a plan made once
+-- per session, whatever the statistics say (README, "Plans that hold").
 SET enable_seqscan = off
--- Array arguments make the planner prefer a fresh custom plan on every call,
--- which costs more than running these queries: plan once per session.
 SET plan_cache_mode = force_generic_plan
 -- See resolve_company_ids: hash joins for any batch size, index probes as
 -- correlated subqueries.
