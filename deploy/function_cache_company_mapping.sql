@@ -1,6 +1,5 @@
 -- Deploy company_enrichment:function_cache_company_mapping to pg
 -- requires: table_company_mapping
--- requires: function_check_mapping
 -- requires: function_cache_learned_mappings
 
 BEGIN;
@@ -31,7 +30,6 @@ BEGIN
             HINT    = 'source names the external system (default EQC, at most 20 characters); '
                       'curated rows (source internal) are loaded with upsert_internal_mappings.';
     END IF;
-    PERFORM enterprise._check_mapping(cache_company_mapping.alias_name, cache_company_mapping.canonical_id, 'name');
     RETURN (SELECT c.outcome
               FROM enterprise._cache_learned_mappings(ARRAY[cache_company_mapping.alias_name],
                                                       ARRAY[cache_company_mapping.canonical_id], _source) AS c);

@@ -46,7 +46,9 @@ DECLARE
     _inserted text[];
     _updated  text[];
 BEGIN
-    PERFORM enterprise._check_mapping(u.alias_name, u.canonical_id, 'name', u.ord)
+    -- (a single name's error names no row: it is cache_company_mapping's own)
+    PERFORM enterprise._check_mapping(u.alias_name, u.canonical_id, 'name',
+                                      CASE WHEN pg_catalog.cardinality(alias_names) > 1 THEN u.ord END)
        FROM ROWS FROM (pg_catalog.unnest(alias_names), pg_catalog.unnest(canonical_ids))
             WITH ORDINALITY AS u(alias_name, canonical_id, ord)
       ORDER BY u.ord;

@@ -21,7 +21,7 @@ from psycopg.rows import RowMaker, class_row, tuple_row
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
-from .errors import InvalidInputError, map_database_error
+from .errors import DatabaseUnavailableError, InvalidInputError, map_database_error
 from .models import (
     CompanyIdResult,
     CompanyRecord,
@@ -163,8 +163,6 @@ class EnrichmentDB:
             raise map_database_error(exc) from exc
         except Exception as exc:  # psycopg_pool.PoolTimeout carries the connection error in its text
             pool.close()
-            from .errors import DatabaseUnavailableError
-
             raise DatabaseUnavailableError(f"cannot connect to the database: {exc}", sqlstate=None) from exc
         return cls(pool)
 
