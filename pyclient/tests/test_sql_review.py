@@ -1,0 +1,95 @@
+"""SQL review findings that need several sessions, real time or the worker end to end.
+
+Each test here failed before its fix (the SQL review issue names the items).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+
+Conn = psycopg.Connection[tuple[object, ...]]
+
+
+def _enqueue(conn: Conn, names: list[str]) -> list[int]:
+    rows = conn.execute(
+        "SELECT request_id FROM enterprise.resolve_company_ids(customer_names => %s) ORDER BY ordinal", (names,)
+    ).fetchall()
+    return [int(str(r[0])) for r in rows]
+
+
+def _hold_for(db_uri: str, ids: list[int], *, renew: bool, seconds: float) -> set[int]:
+    """Worker A holds ids under a 2 s lease for `seconds`, renewing every second when asked; meanwhile worker B
+    claims every 0.2 s. Returns the ids B took over."""
+    taken: set[int] = set()
+    with psycopg.connect(db_uri, autocommit=True) as a, psycopg.connect(db_uri, autocommit=True) as b:
+        claimed = a.execute(
+            "SELECT id FROM enterprise.claim_lookups(batch_size => %s, worker => 'A', lease => interval '2 seconds')",
+            (len(ids),),
+        ).fetchall()
+        assert sorted(int(str(r[0])) for r in claimed) == sorted(ids)
+        started = time.monotonic()
+        last_renewal = started
+        while time.monotonic() - started < seconds:
+            if renew and time.monotonic() - last_renewal >= 1.0:
+                renewed = a.execute(
+                    "SELECT * FROM enterprise.renew_lookup_leases(worker => 'A', request_ids => %s, "
+                    "lease => interval '2 seconds')",
+                    (ids,),
+                ).fetchall()
+                assert sorted(int(str(r[0])) for r in renewed) == sorted(ids)
+                last_renewal = time.monotonic()
+            rows = b.execute("SELECT id FROM enterprise.claim_lookups(batch_size => 50, worker => 'B')").fetchall()
+            taken.update(int(str(r[0])) for r in rows)
+            time.sleep(0.2)
+    return taken
+
+
+def test_a_renewed_lease_outlives_its_length_and_nobody_takes_it_over(db_uri: str, empty_queue: None, tag: str) -> None:
+    with psycopg.connect(db_uri, autocommit=True) as conn:
+        ids = _enqueue(conn, [f"{tag}-续租-{i}" for i in range(3)])
+    assert _hold_for(db_uri, ids, renew=True, seconds=5.0) == set()
+    with psycopg.connect(db_uri, autocommit=True) as conn:
+        owners = conn.execute(
+            "SELECT DISTINCT lease_owner, status FROM enterprise.lookup_requests WHERE id = ANY(%s)", (ids,)
+        ).fetchall()
+    assert owners == [("A", "processing")]
+
+
+def test_without_renewal_another_worker_takes_the_requests_over(db_uri: str, empty_queue: None, tag: str) -> None:
+    with psycopg.connect(db_uri, autocommit=True) as conn:
+        ids = _enqueue(conn, [f"{tag}-不续租-{i}" for i in range(3)])
+    assert _hold_for(db_uri, ids, renew=False, seconds=3.0) == set(ids)
+
+
+def test_renewal_waits_for_a_concurrent_takeover_and_then_skips_the_request(
+    db_uri: str, empty_queue: None, tag: str
+) -> None:
+    """A takeover and a renewal of one expired lease are serialized by the row lock: whoever comes second sees
+    the other's result, so a worker never renews a request someone else now holds."""
+    with psycopg.connect(db_uri, autocommit=True) as conn:
+        (rid,) = _enqueue(conn, [f"{tag}-抢占"])
+        conn.execute("SELECT id FROM enterprise.claim_lookups(batch_size => 1, worker => 'A')")
+        conn.execute(
+            "UPDATE enterprise.lookup_requests SET lease_expires_at = now() - interval '1 second' WHERE id = %s", (rid,)
+        )
+    renewed: list[object] = []
+    with psycopg.connect(db_uri) as b, psycopg.connect(db_uri, autocommit=True) as a:
+        assert b.execute(
+            "SELECT count(*) FROM enterprise.claim_lookups(batch_size => 1, worker => 'B')"
+        ).fetchone() == (1,)
+        thread = threading.Thread(
+            target=lambda: renewed.extend(
+                a.execute(
+                    "SELECT * FROM enterprise.renew_lookup_leases(worker => 'A', request_ids => %s)", ([rid],)
+                ).fetchall()
+            )
+        )
+        thread.start()
+        time.sleep(0.3)
+        assert thread.is_alive(), "the renewal must wait for the takeover's row lock"
+        b.commit()
+        thread.join(5)
+    assert renewed == []
