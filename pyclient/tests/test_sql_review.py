@@ -9,6 +9,11 @@ import threading
 import time
 
 import psycopg
+from company_enrichment.db import EnrichmentDB
+from company_enrichment.eqc import EQCClient
+from company_enrichment.models import CompanyRecord, ResolutionStatus
+from company_enrichment.service import CompanyEnrichmentService
+from company_enrichment.standin import EQCStandin
 
 Conn = psycopg.Connection[tuple[object, ...]]
 
@@ -131,3 +136,37 @@ def test_a_new_name_probes_the_negative_cache_by_index_not_by_reading_every_rece
             assert "lookup_requests_settled_name_idx" in plan, plan
             assert "hashed SubPlan" not in plan, plan
             assert "lookup_requests_completed_idx" not in plan, plan
+
+
+def test_long_spellings_are_learned_under_their_own_key_through_the_worker(
+    db_uri: str, empty_queue: None, tag: str
+) -> None:
+    """SQL review item 2: a spelling over 255 characters whose key is not (a decoration, blanks) is queued cut to
+    255 characters. Before the fix the worker cached the cut spelling under another key, so the name was queued
+    and searched again forever; 255 tabs even raised "empty lookup key" and rolled back the whole batch."""
+    long_key = f"{tag}{'甲' * (250 - len(tag))}有限公司"
+    tabs_key = f"{tag}乙科技有限公司"
+    spellings = [f"{long_key}（已注销）", "\t" * 300 + tabs_key, f"{tag}丙有限公司"]
+    companies = [
+        {"companyId": "760000001", "companyFullName": long_key},
+        {"companyId": "760000002", "companyFullName": tabs_key},
+        {"companyId": "760000003", "companyFullName": f"{tag}丙有限公司"},
+    ]
+    with (
+        EnrichmentDB.connect(db_uri, max_size=2) as db,
+        EQCStandin({"token": "t", "companies": companies}).start() as standin,
+        EQCClient(standin.url, standin.token, retry_max=1, sleep=lambda _: None) as eqc,
+    ):
+        service = CompanyEnrichmentService(db, eqc)
+        first = service.resolve_batch([CompanyRecord(customer_name=s) for s in spellings])
+        assert [r.status for r in first] == [ResolutionStatus.PENDING_LOOKUP] * 3
+        stats = service.process_lookup_queue()
+        assert (stats.claimed, stats.found, stats.failed, stats.retried) == (3, 3, 0, 0)
+        again = service.resolve_batch([CompanyRecord(customer_name=s) for s in spellings])
+        assert [(r.status, r.company_id) for r in again] == [
+            (ResolutionStatus.SUCCESS_EXTERNAL, "760000001"),
+            (ResolutionStatus.SUCCESS_EXTERNAL, "760000002"),
+            (ResolutionStatus.SUCCESS_EXTERNAL, "760000003"),
+        ]
+        assert service.process_lookup_queue().claimed == 0, "nothing was queued again"
+        assert standin.stats().search_requests == 3, "one EQC search per name, ever"
