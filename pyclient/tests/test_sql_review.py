@@ -170,3 +170,22 @@ def test_long_spellings_are_learned_under_their_own_key_through_the_worker(
         ]
         assert service.process_lookup_queue().claimed == 0, "nothing was queued again"
         assert standin.stats().search_requests == 3, "one EQC search per name, ever"
+
+
+def test_reviving_a_failed_request_in_a_batch_wakes_the_workers(db_uri: str, empty_queue: None, tag: str) -> None:
+    """SQL review item 5: a failed request revived by resolve_company_ids (its name seen again after
+    failed_retry_after) sent no NOTIFY, so workers only found it at their next poll."""
+    name = f"{tag}-复活公司"
+    with psycopg.connect(db_uri, autocommit=True) as conn, psycopg.connect(db_uri, autocommit=True) as listener:
+        (rid,) = _enqueue(conn, [name])
+        conn.execute(
+            "UPDATE enterprise.lookup_requests SET status = 'failed', last_failed_at = now() - interval '8 days',"
+            " last_error = 'EQC 503' WHERE id = %s",
+            (rid,),
+        )
+        listener.execute("LISTEN enterprise_lookup")
+        assert _enqueue(conn, [name]) == [rid], "the same request, revived"
+        woken = list(listener.notifies(timeout=2.0, stop_after=1))
+        status = conn.execute("SELECT status FROM enterprise.lookup_requests WHERE id = %s", (rid,)).fetchone()
+    assert status == ("pending",)
+    assert [n.channel for n in woken] == ["enterprise_lookup"]
