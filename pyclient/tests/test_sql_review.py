@@ -189,3 +189,39 @@ def test_reviving_a_failed_request_in_a_batch_wakes_the_workers(db_uri: str, emp
         status = conn.execute("SELECT status FROM enterprise.lookup_requests WHERE id = %s", (rid,)).fetchone()
     assert status == ("pending",)
     assert [n.channel for n in woken] == ["enterprise_lookup"]
+
+
+def test_a_permit_is_booked_from_the_time_the_lock_was_taken(db_uri: str, tag: str) -> None:
+    """SQL review item 5: acquire_eqc_permit read the clock before waiting for the bucket's row lock, so a
+    session that waited booked the next slot from a stale time and the next permit came too early."""
+    bucket = f"{tag}-bucket"
+    with psycopg.connect(db_uri, autocommit=True) as conn:
+        assert conn.execute("SELECT enterprise.acquire_eqc_permit(60, %s)", (bucket,)).fetchone() == (0,)
+        conn.execute(
+            "UPDATE enterprise.eqc_rate_limit SET next_allowed_at = now() - interval '1 minute' WHERE bucket = %s",
+            (bucket,),
+        )
+    answers: list[float] = []
+    with psycopg.connect(db_uri) as holder, psycopg.connect(db_uri, autocommit=True) as waiter:
+        holder.execute("SELECT 1 FROM enterprise.eqc_rate_limit WHERE bucket = %s FOR UPDATE", (bucket,))
+        thread = threading.Thread(
+            target=lambda: answers.append(
+                float(
+                    str(
+                        (waiter.execute("SELECT enterprise.acquire_eqc_permit(60, %s)", (bucket,)).fetchone() or [0])[0]
+                    )
+                )
+            )
+        )
+        thread.start()
+        time.sleep(1.5)  # the waiter waits for the lock longer than one slot (1 s at 60 a minute)
+        assert thread.is_alive()
+        holder.commit()
+        thread.join(5)
+        assert answers == [0.0], "the waiter gets its permit once the lock is free"
+        wait = float(
+            str((waiter.execute("SELECT enterprise.acquire_eqc_permit(60, %s)", (bucket,)).fetchone() or [0])[0])
+        )
+    # The waiter's slot runs one second from when it got the lock, so the next permit is still almost 1 s away;
+    # booked from the stale time it would have been due already (0).
+    assert 0.8 < wait <= 1.0, wait
