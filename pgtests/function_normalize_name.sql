@@ -98,6 +98,13 @@ INSERT INTO cases VALUES
     ('中国平安()', '中国平安', 'trailing empty brackets'),
     ('中国平安（）', '中国平安', 'trailing empty full-width brackets'),
     ('中国()平安', '中国平安', 'inner empty brackets'),
+    ('(())a', 'a', 'nested empty brackets at the start (review item 5: was ''()a'', not idempotent)'),
+    ('中国（（））平安', '中国平安', 'nested empty full-width brackets inside'),
+    ('【（）】中国平安', '中国平安', 'empty brackets of two kinds nested'),
+    ('中国平安(())', '中国平安', 'nested empty brackets at the end'),
+    ('((()))', '', 'only nested empty brackets is empty'),
+    ('(())null', '', 'a placeholder behind nested empty brackets is a placeholder'),
+    ('(( ))「」中国', '中国', 'brackets that are empty once the space and quotes are gone'),
     -- trailing punctuation
     ('中国平安。', '中国平安', 'trailing ideographic full stop'),
     ('中国平安.', '中国平安', 'trailing full stop'),
