@@ -1,6 +1,8 @@
 -- Deploy company_enrichment:function_cache_learned_mappings to pg
+-- (reworked for v0.2.0: records each learned name's confidence and EQC match type)
 -- requires: table_company_mapping
 -- requires: function_check_mapping
+-- requires: table_company_mapping_confidence
 
 BEGIN;
 
@@ -12,13 +14,19 @@ BEGIN;
 --   no learned row yet             -> inserted
 --   a learned row with another id  -> updated
 --   a learned row with this id     -> unchanged
+-- confidences[i] and eqc_types[i] (NULL arrays: unknown) are stored with a
+-- row inserted or updated: how sure the answer was, and how EQC matched it.
 -- The same key twice in one call: the first occurrence counts. A concurrent
 -- session caching the same new name first makes ours "unchanged" (never an
 -- error): ON CONFLICT DO NOTHING covers both unique keys of the table.
-CREATE OR REPLACE FUNCTION enterprise._cache_learned_mappings(
+DROP FUNCTION enterprise._cache_learned_mappings(text[], text[], text);
+
+CREATE FUNCTION enterprise._cache_learned_mappings(
     alias_names   text[],
     canonical_ids text[],
-    source        text)
+    source        text,
+    confidences   numeric[] DEFAULT NULL,
+    eqc_types     text[]    DEFAULT NULL)
 RETURNS TABLE (ordinal bigint, lookup_key text, outcome text)
 LANGUAGE plpgsql
 VOLATILE
@@ -40,6 +48,8 @@ DECLARE
     _ords     bigint[];
     _aliases  text[];
     _ids      text[];
+    _confs    numeric[];
+    _types    text[];
     _curated  boolean[];
     _learned  text[];
     _changed  text[];
@@ -64,6 +74,7 @@ BEGIN
     SELECT pg_catalog.array_agg(f.key ORDER BY f.key), pg_catalog.array_agg(f.ord ORDER BY f.key),
            pg_catalog.array_agg(f.alias ORDER BY f.key),
            pg_catalog.array_agg(f.id ORDER BY f.key),
+           pg_catalog.array_agg(f.confidence ORDER BY f.key), pg_catalog.array_agg(f.eqc_type ORDER BY f.key),
            pg_catalog.array_agg(EXISTS (SELECT 1 FROM enterprise.company_mapping AS m
                                          WHERE m.match_type = 'name' AND m.lookup_key = f.key
                                            AND m.source = 'internal') ORDER BY f.key),
@@ -71,9 +82,11 @@ BEGIN
            pg_catalog.array_agg((SELECT m.canonical_id FROM enterprise.company_mapping AS m
                                   WHERE m.match_type = 'name' AND m.lookup_key = f.key
                                     AND m.source <> 'internal') ORDER BY f.key)
-      INTO _keys, _ords, _aliases, _ids, _curated, _learned
+      INTO _keys, _ords, _aliases, _ids, _confs, _types, _curated, _learned
       FROM (SELECT DISTINCT ON (u.key)
-                   u.ord, u.key, pg_catalog.btrim(u.alias_name) AS alias, pg_catalog.btrim(u.canonical_id) AS id
+                   u.ord, u.key, pg_catalog.btrim(u.alias_name) AS alias, pg_catalog.btrim(u.canonical_id) AS id,
+                   _cache_learned_mappings.confidences[u.ord] AS confidence,
+                   NULLIF(pg_catalog.btrim(_cache_learned_mappings.eqc_types[u.ord]), '') AS eqc_type
               FROM ROWS FROM (pg_catalog.unnest(_row_keys), pg_catalog.unnest(alias_names),
                               pg_catalog.unnest(canonical_ids))
                    WITH ORDINALITY AS u(key, alias_name, canonical_id, ord)
@@ -82,11 +95,12 @@ BEGIN
     -- New learned rows. ON CONFLICT DO NOTHING without a target covers both
     -- the learned-name key and the primary key (alias, kind).
     WITH ins AS (
-        INSERT INTO enterprise.company_mapping AS m (alias_name, canonical_id, source, match_type, priority)
-        SELECT x.alias, x.id, _cache_learned_mappings.source, 'name', 4
+        INSERT INTO enterprise.company_mapping AS m
+               (alias_name, canonical_id, source, match_type, priority, confidence, eqc_type)
+        SELECT x.alias, x.id, _cache_learned_mappings.source, 'name', 4, x.confidence, x.eqc_type
           FROM ROWS FROM (pg_catalog.unnest(_aliases), pg_catalog.unnest(_ids), pg_catalog.unnest(_curated),
-                          pg_catalog.unnest(_learned))
-               WITH ORDINALITY AS x(alias, id, curated, learned, ord)
+                          pg_catalog.unnest(_learned), pg_catalog.unnest(_confs), pg_catalog.unnest(_types))
+               WITH ORDINALITY AS x(alias, id, curated, learned, confidence, eqc_type, ord)
          WHERE NOT x.curated AND x.learned IS NULL
          ORDER BY x.ord
         ON CONFLICT DO NOTHING
@@ -104,13 +118,16 @@ BEGIN
      WHERE NOT x.curated AND x.learned IS DISTINCT FROM x.id AND x.learned IS NOT NULL;
     IF _changed IS NOT NULL THEN
         WITH answer AS MATERIALIZED (
-            SELECT x.key, x.id
-              FROM ROWS FROM (pg_catalog.unnest(_keys), pg_catalog.unnest(_ids)) AS x(key, id)
+            SELECT x.key, x.id, x.confidence, x.eqc_type
+              FROM ROWS FROM (pg_catalog.unnest(_keys), pg_catalog.unnest(_ids), pg_catalog.unnest(_confs),
+                              pg_catalog.unnest(_types)) AS x(key, id, confidence, eqc_type)
              WHERE x.key = ANY (_changed)
         ),
         upd AS (
             UPDATE enterprise.company_mapping AS m
                SET canonical_id = (SELECT a.id FROM answer AS a WHERE a.key = m.lookup_key),
+                   confidence = (SELECT a.confidence FROM answer AS a WHERE a.key = m.lookup_key),
+                   eqc_type = (SELECT a.eqc_type FROM answer AS a WHERE a.key = m.lookup_key),
                    source = _cache_learned_mappings.source, updated_at = pg_catalog.now()
              WHERE m.ctid = ANY (ARRAY(
                        SELECT (SELECT l.ctid FROM enterprise.company_mapping AS l
@@ -141,10 +158,10 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION enterprise._cache_learned_mappings(text[], text[], text) IS
+COMMENT ON FUNCTION enterprise._cache_learned_mappings(text[], text[], text, numeric[], text[]) IS
     'Private: set-based UPSERT of learned name mappings, never over a curated row; per row: '
     'inserted | updated | unchanged | skipped_curated. Raises 22023/22001 on the first bad row.';
 
-REVOKE ALL ON FUNCTION enterprise._cache_learned_mappings(text[], text[], text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION enterprise._cache_learned_mappings(text[], text[], text, numeric[], text[]) FROM PUBLIC;
 
 COMMIT;

@@ -1,12 +1,14 @@
 -- Deploy company_enrichment:function_enqueue_lookup to pg
+-- (reworked for v0.2.0: a name under review is answered with its request)
 -- requires: table_lookup_requests
 -- requires: table_queue_settings
 -- requires: trigger_lookup_requests_notify
+-- requires: table_lookup_requests_review
 
 BEGIN;
 
 -- Queues a lookup for a customer name, once per normalized name:
---   a pending or processing request for the name -> that request;
+--   a pending, processing or review request for the name -> that request;
 --   a failed one -> that request, revived (pending, attempts 0) when it failed
 --     at least queue_settings.failed_retry_after ago;
 --   otherwise a new pending request (NOTIFY enterprise_lookup).
@@ -20,7 +22,7 @@ AS $$
 DECLARE
     _name  text := pg_catalog.btrim(enqueue_lookup.name);
     _key   text := enterprise.normalize_name(enqueue_lookup.name);
-    _retry interval := (SELECT s.failed_retry_after FROM enterprise.queue_settings AS s);
+    _retry interval := (SELECT s.failed_retry_after FROM enterprise.queue_settings AS s WHERE s.singleton);
     _r     enterprise.lookup_requests;
 BEGIN
     IF COALESCE(_key, '') = '' THEN
@@ -46,6 +48,12 @@ BEGIN
     FOR _try IN 1..3 LOOP
         SELECT * INTO _r FROM enterprise.lookup_requests AS q
          WHERE q.normalized_name = _key AND q.status IN ('pending', 'processing');
+        IF FOUND THEN
+            RETURN _r;
+        END IF;
+        -- waiting for a person: not queued again meanwhile
+        SELECT * INTO _r FROM enterprise.lookup_requests AS q
+         WHERE q.normalized_name = _key AND q.status = 'review';
         IF FOUND THEN
             RETURN _r;
         END IF;
@@ -87,7 +95,7 @@ $$;
 
 COMMENT ON FUNCTION enterprise.enqueue_lookup(text) IS
     'Queues an EQC lookup for a customer name, idempotent per normalized name while a request '
-    'is pending, processing or failed (a failed one is revived after failed_retry_after). '
+    'is pending, processing, under review or failed (a failed one is revived after failed_retry_after). '
     'NOTIFY enterprise_lookup when it creates one. Errors: 22023 empty key; 22001 name over 255 characters.';
 
 REVOKE ALL ON FUNCTION enterprise.enqueue_lookup(text) FROM PUBLIC;

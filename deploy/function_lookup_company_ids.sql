@@ -1,11 +1,13 @@
 -- Deploy company_enrichment:function_lookup_company_ids to pg
--- (reworked after v0.1.0: the negative-cache probe reads the settings row by its key)
+-- (reworked after v0.1.0: the negative-cache probe reads the settings row by its
+-- key; a name under review is answered with its request, never queued again)
 -- requires: table_company_mapping
 -- requires: type_company_id_result
 -- requires: table_lookup_requests
 -- requires: table_queue_settings
 -- requires: function_name_temp_key
 -- requires: function_short_temp_key
+-- requires: table_lookup_requests_review
 
 BEGIN;
 
@@ -23,7 +25,7 @@ BEGIN;
 --   temp_by_name: answer with a TEMP id keyed on the name (EQC found nothing
 --                 within negative_cache_period, or its key is longer than 255
 --                 characters and could not be cached, so a lookup is useless);
---   live_id:      its pending or processing request;
+--   live_id:      its pending, processing or review request;
 --   failed_id:    its newest failed request;
 --   temp_key:     the temp_id_assignments key when the answer is a TEMP id
 --                 (the record's fields, or the name), NULL otherwise.
@@ -86,8 +88,11 @@ BEGIN ATOMIC
                    OR pg_catalog.length(k.name_key) > 255
                END AS temp_by_name,
                CASE WHEN k.hit IS NULL AND k.name_key IS NOT NULL THEN
-                   (SELECT q.id FROM enterprise.lookup_requests AS q
-                     WHERE q.normalized_name = k.name_key AND q.status IN ('pending', 'processing'))
+                   COALESCE((SELECT q.id FROM enterprise.lookup_requests AS q
+                              WHERE q.normalized_name = k.name_key AND q.status IN ('pending', 'processing')),
+                            -- waiting for a person: not queued again meanwhile
+                            (SELECT q.id FROM enterprise.lookup_requests AS q
+                              WHERE q.normalized_name = k.name_key AND q.status = 'review'))
                END AS live_id,
                CASE WHEN k.hit IS NULL AND k.name_key IS NOT NULL THEN
                    (SELECT q.id FROM enterprise.lookup_requests AS q

@@ -1,8 +1,10 @@
 -- Deploy company_enrichment:function_upsert_internal_mappings to pg
--- (reworked after v0.1.0: ambiguity is judged by lookup key, not alias text)
+-- (reworked after v0.1.0: ambiguity is judged by lookup key, not alias text;
+-- curated rows have confidence 1.00)
 -- requires: table_company_mapping
 -- requires: function_check_mapping
 -- requires: type_mapping_load_result
+-- requires: table_company_mapping_confidence
 
 BEGIN;
 
@@ -89,14 +91,18 @@ BEGIN
          ORDER BY pg_catalog.btrim(u.alias_name), u.match_type
     ),
     up AS (
-        INSERT INTO enterprise.company_mapping AS m (alias_name, canonical_id, source, match_type, priority)
+        INSERT INTO enterprise.company_mapping AS m
+               (alias_name, canonical_id, source, match_type, priority, confidence)
         SELECT s.alias_name, s.canonical_id, 'internal', s.match_type,
                CASE s.match_type WHEN 'plan' THEN 1 WHEN 'account' THEN 2 WHEN 'hardcode' THEN 3
-                                 WHEN 'name' THEN 4 WHEN 'account_name' THEN 5 END
+                                 WHEN 'name' THEN 4 WHEN 'account_name' THEN 5 END,
+               1.00
           FROM src AS s
         ON CONFLICT ON CONSTRAINT company_mapping_pkey DO UPDATE
            SET canonical_id = EXCLUDED.canonical_id,
                source       = 'internal',
+               confidence   = 1.00,
+               eqc_type     = NULL,
                updated_at   = pg_catalog.now()
          WHERE (m.canonical_id, m.source) IS DISTINCT FROM (EXCLUDED.canonical_id, 'internal')
         RETURNING (m.xmax = 0) AS inserted

@@ -1,10 +1,12 @@
 -- Deploy company_enrichment:view_lookup_queue_stats to pg
+-- (reworked for v0.2.0: review, the requests waiting for a person, at the end)
 -- requires: table_lookup_requests
+-- requires: table_lookup_requests_review
 
 BEGIN;
 
 -- The queue's health in one row.
-CREATE VIEW enterprise.lookup_queue_stats AS
+CREATE OR REPLACE VIEW enterprise.lookup_queue_stats AS
 SELECT pg_catalog.count(*) FILTER (WHERE q.status = 'pending')                              AS pending,
        pg_catalog.count(*) FILTER (WHERE q.status = 'pending' AND q.next_attempt_at <= pg_catalog.now())
                                                                                              AS due,
@@ -19,12 +21,14 @@ SELECT pg_catalog.count(*) FILTER (WHERE q.status = 'pending')                  
        pg_catalog.count(*) FILTER (WHERE q.last_failed_at > pg_catalog.now() - interval '1 hour')
                                                                                              AS failures_last_hour,
        pg_catalog.count(*) FILTER (WHERE q.status = 'done' AND q.completed_at > pg_catalog.now() - interval '1 hour')
-                                                                                             AS done_last_hour
+                                                                                             AS done_last_hour,
+       pg_catalog.count(*) FILTER (WHERE q.status = 'review')                               AS review
   FROM enterprise.lookup_requests AS q;
 
 COMMENT ON VIEW enterprise.lookup_queue_stats IS
     'Lookup queue health: counts by status (and due, found, not_found), age of the oldest pending '
-    'request, expired leases, requests that failed an attempt in the last hour, requests done in the last hour.';
+    'request, expired leases, requests that failed an attempt in the last hour, requests done in the last hour, '
+    'requests waiting for a person (review).';
 
 REVOKE ALL ON enterprise.lookup_queue_stats FROM PUBLIC;
 GRANT SELECT ON enterprise.lookup_queue_stats TO enrichment_reader, enrichment_worker, enrichment_admin;

@@ -69,8 +69,8 @@ SELECT is((SELECT canonical_id::text FROM enterprise.company_mapping WHERE looku
     '750000011', 'the good answer is cached');
 SELECT results_eq($$SELECT normalized_name, last_error FROM enterprise.lookup_requests
                      WHERE normalized_name IN ('批量辛公司', '批量壬公司') ORDER BY normalized_name DESC$$,
-    $$VALUES ('批量辛公司', 'unusable EQC answer: canonical_id is longer than 50 characters (alias_name ''批量辛公司'' has canonical_id ''' || repeat('9', 51) || ''' (51 characters))'),
-             ('批量壬公司', 'unusable EQC answer: canonical_id is empty (alias_name ''批量壬公司'' (match_type name) has canonical_id ''  '')')$$,
+    $$VALUES ('批量辛公司', 'unusable EQC answer: companyId is longer than 50 characters (candidate 1: {"companyId": "' || repeat('9', 51) || '"})'),
+             ('批量壬公司', 'unusable EQC answer: an EQC candidate has no companyId (candidate 1: {"companyId": "  "})')$$,
     'last_error says what was wrong with the answer');
 SELECT is((SELECT count(*) FROM enterprise.company_mapping WHERE lookup_key IN ('批量辛公司', '批量壬公司')), 0::bigint,
     'nothing is cached for them');

@@ -20,15 +20,17 @@ SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'enterprise' AND p.proname NOT LIKE '\_%'
          AND has_function_privilege('enrichment_reader', p.oid, 'EXECUTE')$$,
-    ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'normalize_name'],
-    'enrichment_reader may execute exactly the resolution functions and normalize_name');
+    ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'normalize_name',
+          'score_eqc_candidates', 'company_profiles', 'schema_version'],
+    'enrichment_reader may execute exactly the resolution functions, normalize_name, scoring, profiles and the version');
 SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'enterprise' AND p.proname NOT LIKE '\_%'
          AND has_function_privilege('enrichment_worker', p.oid, 'EXECUTE')$$,
     ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'normalize_name',
+          'score_eqc_candidates', 'company_profiles', 'schema_version',
           'enqueue_lookup', 'claim_lookups', 'claim_lookup', 'complete_lookup', 'complete_lookups',
-          'complete_lookup_not_found', 'fail_lookup', 'release_lookups', 'renew_lookup_leases',
+          'complete_lookup_not_found', 'fail_lookup', 'release_lookups', 'renew_lookup_leases', 'settle_lookups',
           'cache_company_mapping', 'next_temp_id', 'acquire_eqc_permit'],
     'enrichment_worker may execute exactly reader + queue, cache, TEMP ids and the rate limiter');
 SELECT set_eq(
@@ -36,9 +38,10 @@ SELECT set_eq(
        WHERE n.nspname = 'enterprise' AND p.proname NOT LIKE '\_%'
          AND has_function_privilege('enrichment_admin', p.oid, 'EXECUTE')$$,
     ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'normalize_name',
+          'score_eqc_candidates', 'company_profiles', 'schema_version',
           'upsert_internal_mappings', 'requeue_failed', 'prune_lookup_requests', 'configure_lookup_queue',
-          'next_temp_id'],
-    'enrichment_admin may execute exactly reader + mappings and queue administration');
+          'configure_eqc_match_score', 'accept_lookup_candidate', 'reject_lookup', 'next_temp_id'],
+    'enrichment_admin may execute exactly reader + mappings, queue administration and review decisions');
 
 -- ------------------------------------------------------------------------------------------------ reader
 SET LOCAL ROLE enrichment_reader;

@@ -1,7 +1,7 @@
 -- The lookup queue's public functions: signature, return type, volatility,
 -- SECURITY DEFINER, and who may call them (PUBLIC and each role).
 BEGIN;
-SELECT plan(112);
+SELECT plan(144);
 
 CREATE TEMP TABLE contract (fn name, args name[], returns text, reader boolean, worker boolean, admin boolean) ON COMMIT DROP;
 INSERT INTO contract VALUES
@@ -16,7 +16,11 @@ INSERT INTO contract VALUES
     ('renew_lookup_leases', ARRAY['text', 'bigint[]', 'interval'], 'setof bigint', false, true, false),
     ('requeue_failed', ARRAY['interval'], 'integer', false, false, true),
     ('prune_lookup_requests', ARRAY['interval', 'integer', 'bigint'], 'bigint', false, false, true),
-    ('configure_lookup_queue', ARRAY['integer', 'interval', 'interval', 'interval', 'interval', 'interval'], 'enterprise.queue_settings', false, false, true),
+    ('configure_lookup_queue', ARRAY['integer', 'interval', 'interval', 'interval', 'interval', 'interval', 'numeric'], 'enterprise.queue_settings', false, false, true),
+    ('configure_eqc_match_score', ARRAY['text', 'numeric'], 'setof enterprise.eqc_match_scores', false, false, true),
+    ('settle_lookups', ARRAY['text', 'bigint[]', 'jsonb[]', 'integer', 'interval', 'integer'], 'setof enterprise.lookup_requests', false, true, false),
+    ('accept_lookup_candidate', ARRAY['bigint', 'text', 'boolean'], 'enterprise.lookup_requests', false, false, true),
+    ('reject_lookup', ARRAY['bigint'], 'enterprise.lookup_requests', false, false, true),
     ('cache_company_mapping', ARRAY['text', 'text', 'text'], 'text', false, true, false),
     ('next_temp_id', ARRAY[]::name[], 'text', false, true, true);
 

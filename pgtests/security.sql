@@ -17,9 +17,12 @@ SELECT is_empty($$
      WHERE n.nspname = 'enterprise' AND c.relkind IN ('r', 'v', 'm', 'S', 'p')
        AND NOT (c.relname = 'lookup_queue_stats' AND r.rolname <> 'public'
                 AND NOT has_table_privilege(r.rolname, c.oid, 'INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER'))
+       -- admins read the review queue (and decide only through functions)
+       AND NOT (c.relname = 'lookup_review' AND r.rolname = 'enrichment_admin'
+                AND NOT has_table_privilege(r.rolname, c.oid, 'INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER'))
        AND (CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(r.rolname, c.oid, 'USAGE,SELECT,UPDATE')
                  ELSE has_table_privilege(r.rolname, c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER') END)$$,
-    'no role but the owner has any right on any table, view or sequence (but reading the queue stats)');
+    'no role but the owner has any right on any table, view or sequence (but reading the queue stats, and admins the review queue)');
 
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

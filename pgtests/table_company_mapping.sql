@@ -4,8 +4,8 @@ SELECT plan(16);
 
 SELECT has_table('enterprise', 'company_mapping', 'enterprise.company_mapping exists');
 SELECT columns_are('enterprise', 'company_mapping',
-    ARRAY['alias_name', 'canonical_id', 'source', 'match_type', 'priority', 'updated_at', 'lookup_key'],
-    'it has the old columns plus lookup_key');
+    ARRAY['alias_name', 'canonical_id', 'source', 'match_type', 'priority', 'updated_at', 'lookup_key', 'confidence', 'eqc_type'],
+    'it has the old columns plus lookup_key, confidence and eqc_type');
 SELECT col_type_is('enterprise', 'company_mapping', 'alias_name', 'character varying(255)', 'alias_name is varchar(255)');
 SELECT col_type_is('enterprise', 'company_mapping', 'canonical_id', 'character varying(50)', 'canonical_id is varchar(50)');
 SELECT col_default_is('enterprise', 'company_mapping', 'source', 'internal'::character varying, 'source defaults to internal');

@@ -6,7 +6,7 @@ SELECT has_table('enterprise', 'lookup_requests', 'enterprise.lookup_requests ex
 SELECT columns_are('enterprise', 'lookup_requests',
     ARRAY['id', 'name', 'normalized_name', 'status', 'attempts', 'last_error', 'created_at', 'updated_at',
           'next_attempt_at', 'lease_owner', 'lease_expires_at', 'outcome', 'company_id', 'official_name',
-          'unite_code', 'completed_at', 'last_failed_at', 'claimable_at'],
+          'unite_code', 'completed_at', 'last_failed_at', 'claimable_at', 'candidates'],
     'it has the queue columns');
 SELECT col_is_pk('enterprise', 'lookup_requests', 'id', 'id is the primary key');
 SELECT has_index('enterprise', 'lookup_requests', 'lookup_requests_active_name_key', 'dedupe index exists');

@@ -2,6 +2,6 @@
 
 BEGIN;
 
-SELECT 'enterprise._cache_learned_mappings(text[], text[], text)'::pg_catalog.regprocedure;
+SELECT 'enterprise._cache_learned_mappings(text[], text[], text, numeric[], text[])'::pg_catalog.regprocedure;
 
 ROLLBACK;

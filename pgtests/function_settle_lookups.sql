@@ -1,0 +1,120 @@
+-- settle_lookups: EQC's answers decided in SQL (learned, sent to review, not found, failed attempts),
+-- what EQC said about each company kept, and company_profiles.
+BEGIN;
+SELECT plan(25);
+
+SELECT has_function('enterprise', 'settle_lookups', ARRAY['text', 'bigint[]', 'jsonb[]', 'integer', 'interval', 'integer'],
+                    'settle_lookups(text, bigint[], jsonb[], integer, interval, integer) exists');
+SELECT function_privs_are('enterprise', 'settle_lookups', ARRAY['text', 'bigint[]', 'jsonb[]', 'integer', 'interval', 'integer'],
+                          'enrichment_worker', ARRAY['EXECUTE'], 'a worker may settle');
+SELECT function_privs_are('enterprise', 'settle_lookups', ARRAY['text', 'bigint[]', 'jsonb[]', 'integer', 'interval', 'integer'],
+                          'enrichment_admin', ARRAY[]::text[], 'an admin may not');
+SELECT function_privs_are('enterprise', 'company_profiles', ARRAY['text[]'], 'enrichment_reader', ARRAY['EXECUTE'],
+                          'a reader may read company profiles');
+
+DELETE FROM enterprise.lookup_requests;
+SELECT enterprise.upsert_internal_mappings(ARRAY['裁决人工公司'], ARRAY['780000009'], ARRAY['name']);
+SELECT enterprise.enqueue_lookup(n) FROM unnest(ARRAY['裁决甲公司', '裁决乙公司', '裁决丙公司', '裁决丁公司', '裁决戊公司',
+                                                      '裁决己公司', '裁决庚公司']) n;
+SELECT count(*) FROM enterprise.claim_lookups(10, 'w1');
+CREATE FUNCTION pg_temp.rid(n text) RETURNS bigint LANGUAGE sql AS $$
+    SELECT id FROM enterprise.lookup_requests WHERE normalized_name = n $$;
+
+CREATE TEMP TABLE settled ON COMMIT DROP AS
+SELECT * FROM enterprise.settle_lookups('w1',
+    ARRAY[pg_temp.rid('裁决甲公司'), pg_temp.rid('裁决乙公司'), pg_temp.rid('裁决丙公司'), pg_temp.rid('裁决丁公司'),
+          pg_temp.rid('裁决戊公司'), pg_temp.rid('裁决己公司'), pg_temp.rid('裁决庚公司')],
+    ARRAY[
+      -- 甲: the right company is second, under its exact name
+      '[{"companyId": "780000001", "companyFullName": "裁决甲乙集团", "unite_code": "91A", "type": "模糊匹配"},
+        {"companyId": "780000002", "companyFullName": "裁决甲公司（已注销）", "unite_code": "91B", "type": "模糊匹配"}]',
+      -- 乙: fuzzy, exactly at the threshold (0.80)
+      '[{"companyId": "780000003", "companyFullName": "裁决乙有限公司", "type": "模糊匹配"}]',
+      -- 丙: pinyin only: below the threshold
+      '[{"companyId": "780000004", "companyFullName": "菜绝丙公司", "type": "拼音"},
+        {"companyId": "780000005", "companyFullName": "裁决丙丙公司"}]',
+      -- 丁: EQC found nothing
+      '[]',
+      -- 戊: one malformed candidate spoils only its own answer
+      '[{"companyId": "780000006", "companyFullName": "裁决戊公司"}, {"companyFullName": "裁决戊戊公司"}]',
+      -- 己: the same company again (EQC's answer for another name)
+      '[{"companyId": "780000001", "companyFullName": "裁决甲乙集团", "unite_code": "91A2", "type": "全称精确匹配"}]',
+      -- 庚: untyped and not the name: 0.70
+      '[{"companyId": "780000007", "companyFullName": "裁决庚贸易公司"}]']::jsonb[]);
+
+SELECT results_eq($$SELECT normalized_name, status, outcome, company_id FROM settled ORDER BY status = 'review', status, id$$,
+    $$VALUES ('裁决甲公司', 'done', 'found', '780000002'), ('裁决乙公司', 'done', 'found', '780000003'),
+             ('裁决丁公司', 'done', 'not_found', NULL), ('裁决己公司', 'done', 'found', '780000001'),
+             ('裁决戊公司', 'pending', NULL, NULL),
+             ('裁决丙公司', 'review', NULL, NULL), ('裁决庚公司', 'review', NULL, NULL)$$,
+    'settled, failed attempt and review rows, each as decided');
+SELECT results_eq($$SELECT lookup_key, canonical_id::text, confidence, eqc_type FROM enterprise.company_mapping
+                     WHERE source = 'EQC' AND lookup_key LIKE '裁决%' ORDER BY lookup_key$$,
+    $$VALUES ('裁决乙公司', '780000003', 0.80::numeric, '模糊匹配'::text),
+             ('裁决乙有限公司', '780000003', 1.00, NULL),
+             ('裁决己公司', '780000001', 1.00, '全称精确匹配'),
+             ('裁决甲乙集团', '780000001', 1.00, NULL),
+             ('裁决甲公司', '780000002', 1.00, '模糊匹配')$$,
+    'learned with their confidence and EQC type; official names at 1.00; nothing for review, not-found or failed requests');
+SELECT is((SELECT (candidates -> 0 ->> 'company_id') || ' ' || (candidates -> 0 ->> 'confidence') || ' / ' ||
+                  (candidates -> 1 ->> 'company_id') || ' ' || (candidates -> 1 ->> 'confidence')
+             FROM enterprise.lookup_requests WHERE normalized_name = '裁决丙公司'),
+          '780000005 0.70 / 780000004 0.60', 'a request under review keeps its candidates, scored, best first');
+SELECT results_eq($$SELECT status, lease_owner, claimable_at FROM enterprise.lookup_requests WHERE normalized_name = '裁决丙公司'$$,
+    $$VALUES ('review', NULL::text, NULL::timestamptz)$$, 'under review: no lease, never claimable');
+SELECT alike((SELECT last_error FROM enterprise.lookup_requests WHERE normalized_name = '裁决戊公司'),
+            'unusable EQC answer: an EQC candidate has no companyId (candidate 2: %',
+            'the malformed answer is a failed attempt saying why');
+SELECT isnt_empty($$SELECT 1 FROM enterprise.temp_id_assignments WHERE temp_key = enterprise._name_temp_key('裁决丁公司')$$,
+    'a name EQC does not know gets its TEMP id');
+
+-- What EQC said about each company.
+SELECT results_eq($$SELECT company_id::text, full_name, unite_code::text, last_search_key FROM enterprise.eqc_companies
+                     WHERE company_id LIKE '78000000%' ORDER BY company_id$$,
+    $$VALUES ('780000001', '裁决甲乙集团', '91A2', '裁决己公司'), ('780000002', '裁决甲公司（已注销）', '91B', '裁决甲公司'),
+             ('780000003', '裁决乙有限公司', NULL, '裁决乙公司'), ('780000004', '菜绝丙公司', NULL, '裁决丙公司'),
+             ('780000005', '裁决丙丙公司', NULL, '裁决丙公司'), ('780000007', '裁决庚贸易公司', NULL, '裁决庚公司')$$,
+    'every candidate of a valid answer is kept, once per company, as the latest answer said (the malformed answer''s are not)');
+SELECT is((SELECT raw FROM enterprise.eqc_companies WHERE company_id = '780000002'),
+          '{"companyId": "780000002", "companyFullName": "裁决甲公司（已注销）", "unite_code": "91B", "type": "模糊匹配"}'::jsonb,
+          'with the raw JSON of the candidate');
+SELECT results_eq($$SELECT company_id, full_name, unite_code FROM enterprise.company_profiles(ARRAY['780000004', 'nope', '780000002', '780000004'])$$,
+    $$VALUES ('780000004'::text, '菜绝丙公司'::text, NULL::text), ('780000002', '裁决甲公司（已注销）', '91B')$$,
+    'company_profiles: known ids, in the order asked, once each');
+
+-- Resolution of names under review.
+SELECT results_eq($$SELECT status, company_id, request_id FROM enterprise.resolve_company_ids(customer_names => ARRAY['裁决丙公司', '裁决乙公司'])$$,
+    $$SELECT 'pending_lookup', NULL::text, pg_temp.rid('裁决丙公司') UNION ALL SELECT 'success_external', '780000003', NULL$$,
+    'a name under review answers pending_lookup with its request; an accepted one resolves');
+SELECT is((SELECT count(*)::int FROM enterprise.lookup_requests WHERE normalized_name = '裁决丙公司'), 1, 'and it is not queued again');
+SELECT is((enterprise.enqueue_lookup('（已注销）裁决丙公司')).id, pg_temp.rid('裁决丙公司'), 'enqueue_lookup returns the request under review');
+SELECT is((SELECT review FROM enterprise.lookup_queue_stats), 2::bigint, 'the stats count the requests under review');
+SELECT is((SELECT count(*)::int FROM enterprise.claim_lookups(10, 'w2') WHERE status = 'processing' AND normalized_name IN ('裁决丙公司', '裁决庚公司')), 0,
+          'requests under review are never claimed');
+UPDATE enterprise.lookup_requests SET completed_at = now() - interval '100 days', created_at = now() - interval '100 days'
+ WHERE normalized_name LIKE '裁决%' AND status = 'done';
+SELECT is(enterprise.prune_lookup_requests(interval '1 day'), 4::bigint, 'pruning takes done requests only, never those under review');
+
+-- The threshold, changed by an admin.
+SELECT enterprise.enqueue_lookup(n) FROM unnest(ARRAY['阈值甲公司', '阈值乙公司']) n;
+SELECT count(*) FROM enterprise.claim_lookups(10, 'w3');
+SELECT is((SELECT auto_accept_confidence FROM enterprise.configure_lookup_queue(auto_accept_confidence => 0.85)), 0.85, 'threshold 0.85');
+SELECT results_eq(
+    format($$SELECT normalized_name, status FROM enterprise.settle_lookups('w3', ARRAY[%s, %s], ARRAY[%L, %L]::jsonb[]) ORDER BY id$$,
+           pg_temp.rid('阈值甲公司'), pg_temp.rid('阈值乙公司'),
+           '[{"companyId": "781", "companyFullName": "阈值甲集团", "type": "模糊匹配"}]',
+           '[{"companyId": "782", "companyFullName": "阈值乙集团", "type": "全称精确匹配"}]'),
+    $$VALUES ('阈值甲公司', 'review'), ('阈值乙公司', 'done')$$, 'a fuzzy answer (0.80) is below 0.85, an exact-type one is not');
+SELECT throws_ok($$SELECT enterprise.configure_lookup_queue(auto_accept_confidence => 1.2)$$, '22023', 'invalid queue settings',
+                 'a threshold above 1 is refused');
+
+-- Call-level errors: nothing written.
+SELECT throws_ok($$SELECT * FROM enterprise.settle_lookups('w1', ARRAY[1, 2]::bigint[], ARRAY['[]']::jsonb[])$$, '22023',
+                 'settle_lookups: the input arrays must be one-dimensional and of equal length', 'arrays of different lengths are refused');
+SELECT throws_ok($$SELECT * FROM enterprise.settle_lookups('w1', ARRAY[1]::bigint[], ARRAY['{"list": []}']::jsonb[])$$, '22023',
+                 'settle_lookups: each answer must be a JSON array of candidates', 'an answer that is not a JSON array is refused');
+SELECT throws_ok($$SELECT * FROM enterprise.settle_lookups('w1', ARRAY[1]::bigint[], ARRAY[NULL]::jsonb[])$$, '22023',
+                 'settle_lookups: each answer must be a JSON array of candidates', 'a NULL answer is refused');
+
+SELECT * FROM finish();
+ROLLBACK;

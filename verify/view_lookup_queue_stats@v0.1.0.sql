@@ -1,0 +1,9 @@
+-- Verify company_enrichment:view_lookup_queue_stats on pg
+
+BEGIN;
+
+SELECT pending, due, processing, done, found, not_found, failed, oldest_pending_age, expired_leases,
+       failures_last_hour, done_last_hour
+  FROM enterprise.lookup_queue_stats;
+
+ROLLBACK;
