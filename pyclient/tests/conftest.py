@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -41,3 +42,19 @@ def empty_queue(db_uri: str) -> Iterator[None]:
     yield
     with psycopg.connect(db_uri, autocommit=True) as connection:
         connection.execute("DELETE FROM enterprise.lookup_requests")
+
+
+@pytest.fixture
+def upgrade_db(db_uri: str) -> Iterator[tuple[str, str]]:
+    """A fresh database next to the test database; yields (libpq URI, sqitch target) and drops it at the end."""
+    name = f"upgrade_{uuid.uuid4().hex[:10]}"
+    parts = urlsplit(db_uri)
+    uri = urlunsplit(parts._replace(path=f"/{name}"))
+    target = "db:pg:" + uri.split(":", 1)[1]
+    with psycopg.connect(db_uri, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield uri, target
+    finally:
+        with psycopg.connect(db_uri, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -9,50 +9,14 @@ whose key would become empty makes the deploy refuse, leaving everything as it w
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-import pytest
+from sqitch_support import deploy, sqitch
 
 Conn = psycopg.Connection[tuple[Any, ...]]
-ROOT = Path(__file__).resolve().parents[2]
 US = "\x1f"
 LONG_NAME = ("(())" + "ab " * 100).strip()  # 299 characters: the queue keeps the first 255
-
-
-def sqitch(target: str, *args: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("sqitch")
-    assert exe, "sqitch is not on PATH: run the tests with `make test`"
-    return subprocess.run(
-        [exe, *args, "--target", target], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
-    )
-
-
-def deploy(target: str, *args: str) -> None:
-    done = sqitch(target, "deploy", *args)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-@pytest.fixture
-def upgrade_db(db_uri: str) -> Iterator[tuple[str, str]]:
-    """A fresh database next to the test database; yields (libpq URI, sqitch target) and drops it at the end."""
-    name = f"upgrade_{uuid.uuid4().hex[:10]}"
-    parts = urlsplit(db_uri)
-    uri = urlunsplit(parts._replace(path=f"/{name}"))
-    target = "db:pg:" + uri.split(":", 1)[1]
-    with psycopg.connect(db_uri, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield uri, target
-    finally:
-        with psycopg.connect(db_uri, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def rows(conn: Conn, sql: str, *params: Any) -> list[tuple[Any, ...]]:
