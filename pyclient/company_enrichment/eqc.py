@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ __all__ = [
     "EQCAuthenticationError",
     "EQCClient",
     "EQCClientError",
+    "EQCConfigurationError",
     "EQCNotFoundError",
     "EQCRateLimitError",
     "LocalRateLimiter",
@@ -137,6 +139,17 @@ class EQCRateLimitError(EQCClientError):
     ) -> None:
         super().__init__(message, path=path, status_code=status_code)
         self.retry_after = retry_after
+
+
+class EQCConfigurationError(ValueError):
+    """A token or base URL the client cannot use. ``setting`` says which ("token" or "base_url").
+
+    The message never holds the token, nor credentials from the URL.
+    """
+
+    def __init__(self, message: str, *, setting: str) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 class _MalformedResponseError(Exception):
@@ -299,24 +312,39 @@ def _validated_token(token: str | SecretStr) -> SecretStr:
         raise TypeError("token must be a str or a pydantic SecretStr")
     raw = raw.strip()
     if not raw:
-        raise ValueError("the EQC token is empty: set WDH_EQC_TOKEN")
+        raise EQCConfigurationError("the EQC token is empty", setting="token")
     # Checked here because httpx's own encoding error would carry the header value in its args.
     if not all(0x21 <= ord(char) <= 0x7E for char in raw):
-        raise ValueError("the EQC token must be printable ASCII without spaces (the value is not shown)")
+        raise EQCConfigurationError(
+            "the EQC token must be printable ASCII without spaces, the bare token without a scheme such as"
+            " 'Bearer' (the value is not shown)",
+            setting="token",
+        )
     return SecretStr(raw)
 
 
+_USERINFO = re.compile(r"(?<=//)[^/?#]*@")
+
+
+def _redacted(base_url: str) -> str:
+    """The URL as it may be shown: credentials replaced by ***."""
+    return _USERINFO.sub("***@", base_url)
+
+
 def _validated_base_url(base_url: str) -> str:
+    shown = _redacted(str(base_url))
     try:
         url = httpx.URL(base_url.strip())
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ValueError(f"base_url is not a valid URL: {base_url!r}") from exc
+    except (httpx.InvalidURL, TypeError):
+        raise EQCConfigurationError(f"base_url is not a valid URL: {shown!r}", setting="base_url") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+        raise EQCConfigurationError(f"base_url must be an http(s) URL with a host, got {shown!r}", setting="base_url")
     if url.userinfo:
-        raise ValueError("base_url must not carry credentials; the token is passed separately")
+        raise EQCConfigurationError(
+            "base_url must not carry credentials (the token is passed separately)", setting="base_url"
+        )
     if url.query or url.fragment:
-        raise ValueError(f"base_url must not have a query or fragment, got {base_url!r}")
+        raise EQCConfigurationError(f"base_url must not have a query or fragment, got {shown!r}", setting="base_url")
     return str(url).rstrip("/")
 
 

@@ -127,9 +127,7 @@ class CompanyEnrichmentService:
         if result.status is not ResolutionStatus.PENDING_LOOKUP or result.request_id is None:
             return result
         allowance = [sync_lookup_budget] if sync_lookup_budget is not None else None
-        if not self._take_budget(allowance):
-            return result
-        if self._lookup_inline(result.request_id) in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
+        if self._lookup_inline(result.request_id, allowance) in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
             return self._db.resolve_company_id(**record.model_dump())
         return result
 
@@ -140,16 +138,17 @@ class CompanyEnrichmentService:
         results = self._db.resolve_company_ids(records)
         allowance = [sync_lookup_budget] if sync_lookup_budget is not None else None
         settled: set[int] = set()
+        tried: set[int] = set()  # every id tried once per batch, claimable or not
         for result in results:
             if result.status is not ResolutionStatus.PENDING_LOOKUP or result.request_id is None:
                 continue
-            if result.request_id in settled:
+            if result.request_id in tried:
                 continue
-            if not self._take_budget(allowance):
+            if not self._has_budget(allowance):
                 break
-            settled.add(result.request_id)
-            if self._lookup_inline(result.request_id) not in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
-                settled.discard(result.request_id)
+            tried.add(result.request_id)
+            if self._lookup_inline(result.request_id, allowance) in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
+                settled.add(result.request_id)
         if not settled:
             return results
         # Ask the database again for the rows whose names were just settled.
@@ -160,8 +159,16 @@ class CompanyEnrichmentService:
             merged[i] = result
         return merged
 
+    def _has_budget(self, allowance: list[int] | None) -> bool:
+        if not self.inline_lookups_enabled:
+            return False
+        if allowance is not None:
+            return allowance[0] > 0
+        with self._lock:
+            return self._budget > 0
+
     def _take_budget(self, allowance: list[int] | None) -> bool:
-        """Spend one inline lookup from the per-call allowance, or else from the instance's budget."""
+        """Reserve one inline lookup from the per-call allowance, or else from the instance's budget."""
         if not self.inline_lookups_enabled:
             return False
         if allowance is not None:
@@ -175,12 +182,29 @@ class CompanyEnrichmentService:
             self._budget -= 1
             return True
 
-    def _lookup_inline(self, request_id: int) -> LookupOutcome | None:
-        """Claim that very request (shared dedupe with the workers) and settle it; None if it was not claimable."""
+    def _refund_budget(self, allowance: list[int] | None) -> None:
+        if allowance is not None:
+            allowance[0] += 1
+        else:
+            with self._lock:
+                self._budget += 1
+
+    def _lookup_inline(self, request_id: int, allowance: list[int] | None) -> LookupOutcome | None:
+        """Claim that very request (shared dedupe with the workers) and settle it; None if it was not claimable
+        or no budget is left. A unit of budget is spent only when the request was claimed, i.e. on a search made:
+        it is reserved before the claim (so concurrent callers cannot overspend) and given back when nothing was
+        claimed."""
+        if not self._take_budget(allowance):
+            return None
         try:
             request = self._db.claim_lookup(request_id, self._worker, lease=self._lease)
-            if request is None:
-                return None
+        except BaseException:
+            self._refund_budget(allowance)
+            raise
+        if request is None:
+            self._refund_budget(allowance)
+            return None
+        try:
             return self.settle(request)
         except EQCAuthenticationError:
             logger.error("EQC refused the token: inline lookups are disabled for this service instance")
