@@ -106,7 +106,13 @@ def _eqc_client(settings: Settings, db: EnrichmentDB) -> EQCClient | None:
 
 
 def _service(
-    settings: Settings, db: EnrichmentDB, eqc: EQCClient | None, *, budget: int, worker: str | None = None
+    settings: Settings,
+    db: EnrichmentDB,
+    eqc: EQCClient | None,
+    *,
+    budget: int,
+    worker: str | None = None,
+    threads: int = 1,
 ) -> CompanyEnrichmentService:
     return CompanyEnrichmentService(
         db,
@@ -117,6 +123,8 @@ def _service(
         lookup_retry_max=settings.lookup_retry_max,
         lookup_retry_delay=timedelta(seconds=settings.lookup_retry_delay),
         enabled=settings.company_enrichment_enabled,
+        # Each worker thread gets its share of the EQC rate: it claims no more than it can look up in a lease.
+        eqc_rate_per_minute=settings.eqc_rate_limit / threads,
     )
 
 
@@ -296,7 +304,7 @@ def work(
             base = default_worker_name()
             result = run_worker(
                 db,
-                lambda i: _service(settings, db, eqc, budget=0, worker=f"{base}:{i}"),
+                lambda i: _service(settings, db, eqc, budget=0, worker=f"{base}:{i}", threads=concurrency),
                 once=once,
                 batch_size=size,
                 concurrency=concurrency,
@@ -318,7 +326,7 @@ def work(
             raise typer.Exit(3)
         if result.errors:
             for error in result.errors:
-                err_console.print(f"[bold red]database error:[/] {error}", highlight=False)
+                err_console.print(f"[bold red]worker stopped on an error:[/] {error}", highlight=False)
             raise typer.Exit(1)
 
 
