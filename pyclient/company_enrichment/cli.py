@@ -28,7 +28,7 @@ from rich.table import Table
 
 from .csvio import CsvTable, open_table
 from .db import EnrichmentDB
-from .eqc import EQCClient
+from .eqc import EQCClient, EQCConfigurationError
 from .errors import CompanyEnrichmentError, ConfigurationError, DatabaseError, InputError
 from .models import CompanyIdResult, CompanyRecord, MappingRow, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
@@ -91,18 +91,28 @@ def _eqc_client(settings: Settings, db: EnrichmentDB) -> EQCClient | None:
     if settings.eqc_token is None or not settings.eqc_token.get_secret_value().strip():
         err_console.print("[yellow]WDH_EQC_TOKEN is not set: no EQC lookups will be made[/]")
         return None
-    return EQCClient(
-        settings.eqc_base_url,
-        settings.eqc_token,
-        timeout=settings.eqc_timeout,
-        rate_limit_per_minute=settings.eqc_rate_limit,
-        retry_max=settings.eqc_retry_max,
-        rate_limiter=DatabaseRateLimiter(db, settings.eqc_rate_limit),
-    )
+    try:
+        return EQCClient(
+            settings.eqc_base_url,
+            settings.eqc_token,
+            timeout=settings.eqc_timeout,
+            rate_limit_per_minute=settings.eqc_rate_limit,
+            retry_max=settings.eqc_retry_max,
+            rate_limiter=DatabaseRateLimiter(db, settings.eqc_rate_limit),
+        )
+    except EQCConfigurationError as exc:
+        variable = "WDH_EQC_TOKEN" if exc.setting == "token" else "WDH_EQC_BASE_URL"
+        raise ConfigurationError(f"{variable} is invalid: {exc}") from None
 
 
 def _service(
-    settings: Settings, db: EnrichmentDB, eqc: EQCClient | None, *, budget: int, worker: str | None = None
+    settings: Settings,
+    db: EnrichmentDB,
+    eqc: EQCClient | None,
+    *,
+    budget: int,
+    worker: str | None = None,
+    threads: int = 1,
 ) -> CompanyEnrichmentService:
     return CompanyEnrichmentService(
         db,
@@ -113,6 +123,8 @@ def _service(
         lookup_retry_max=settings.lookup_retry_max,
         lookup_retry_delay=timedelta(seconds=settings.lookup_retry_delay),
         enabled=settings.company_enrichment_enabled,
+        # Each worker thread gets its share of the EQC rate: it claims no more than it can look up in a lease.
+        eqc_rate_per_minute=settings.eqc_rate_limit / threads,
     )
 
 
@@ -179,15 +191,25 @@ def _resolve_file(
     plan_only: bool,
 ) -> Counter[str]:
     positions = [table.index_of(n) if n in table.header else None for n in names]
+    # Result columns replace input columns of the same name (a resolved file can be resolved again).
+    replaced = [c for c in RESULT_COLUMNS if c in table.header]
+    if replaced and not plan_only:
+        err_console.print(
+            f"[yellow]warning:[/] the input's column(s) {', '.join(replaced)} are replaced by the results",
+            highlight=False,
+        )
+    kept = [i for i, column in enumerate(table.header) if column not in RESULT_COLUMNS]
     counts: Counter[str] = Counter()
     out = None
     if not plan_only:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        # mkstemp makes the file 0600; give it the mode a file created normally would have.
+        os.fchmod(fd, 0o666 & ~_umask())
         out = os.fdopen(fd, "w", encoding="utf-8", newline="")
     try:
         writer = csv.writer(out) if out is not None else None
         if writer is not None:
-            writer.writerow(table.header + RESULT_COLUMNS)
+            writer.writerow([table.header[i] for i in kept] + RESULT_COLUMNS)
         batch: list[list[str]] = []
 
         def flush() -> None:
@@ -208,7 +230,7 @@ def _resolve_file(
                 if writer is not None:
                     writer.writerow(
                         [
-                            *row,
+                            *(row[i] for i in kept),
                             result.company_id or "",
                             result.status.value,
                             result.source or "",
@@ -238,6 +260,13 @@ def _resolve_file(
             out.close()
             Path(tmp).unlink(missing_ok=True)
     return counts
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it; set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 # -------------------------------------------------------------------------------------------------- work
@@ -275,7 +304,7 @@ def work(
             base = default_worker_name()
             result = run_worker(
                 db,
-                lambda i: _service(settings, db, eqc, budget=0, worker=f"{base}:{i}"),
+                lambda i: _service(settings, db, eqc, budget=0, worker=f"{base}:{i}", threads=concurrency),
                 once=once,
                 batch_size=size,
                 concurrency=concurrency,
@@ -297,7 +326,7 @@ def work(
             raise typer.Exit(3)
         if result.errors:
             for error in result.errors:
-                err_console.print(f"[bold red]database error:[/] {error}", highlight=False)
+                err_console.print(f"[bold red]worker stopped on an error:[/] {error}", highlight=False)
             raise typer.Exit(1)
 
 
@@ -336,7 +365,7 @@ def import_mappings(
         alias, canonical, kind = (table.index_of(c) for c in columns)
         rows: list[MappingRow] = []
         lines: list[int] = []
-        for line, row in table.rows():
+        for line, row in table.rows(skip_blank=True):
             rows.append(MappingRow(alias_name=row[alias], canonical_id=row[canonical], match_type=row[kind]))
             lines.append(line)
         if not rows:

@@ -31,8 +31,12 @@ class CsvTable:
     def index_of(self, column: str) -> int:
         return self.header.index(column)
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(line number, fields) for each data row; raises InputError on the first malformed line."""
+    def rows(self, *, skip_blank: bool = False) -> Iterator[tuple[int, list[str]]]:
+        """(line number, fields) for each data row; raises InputError on the first malformed line.
+
+        A blank line is a record whose fields are all empty (it is how many tools write a one-column row with an
+        empty field), so every data line gives one row; ``skip_blank`` drops blank lines instead.
+        """
         with self.path.open("rb") as raw:
             reader = csv.reader(_lines(raw, self.max_line_bytes), strict=True)
             _read_row(reader, 0)  # the header, checked by open_table
@@ -41,8 +45,10 @@ class CsvTable:
             while (row := _read_row(reader, last_line)) is not None:
                 first_line = last_line + 1
                 last_line = reader.line_num
-                if not row or (len(row) == 1 and row[0] == "" and width > 1):
-                    continue  # blank line
+                if not row or (len(row) == 1 and row[0] == "" and width > 1):  # a blank line
+                    if skip_blank:
+                        continue
+                    row = [""] * width
                 if len(row) != width:
                     raise InputError(f"expected {width} fields as in the header, found {len(row)}", line=first_line)
                 yield first_line, row

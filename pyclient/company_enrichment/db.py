@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any, Final, TypeVar
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import RowMaker, class_row, tuple_row
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
@@ -32,7 +33,7 @@ from .models import (
     ResolutionStatus,
 )
 
-__all__ = ["SQL", "EnrichmentDB"]
+__all__ = ["SQL", "EnrichmentDB", "Listener"]
 
 logger = logging.getLogger("company_enrichment.db")
 
@@ -86,6 +87,10 @@ SQL: Final[dict[str, str]] = {
         "SELECT * FROM enterprise.fail_lookup(request_id => %(request_id)s, worker => %(worker)s, error => %(error)s,"
         " retry_after => %(retry_after)s, max_attempts => %(max_attempts)s, backoff_base => %(backoff_base)s)"
     ),
+    "renew_lookup_leases": (
+        "SELECT enterprise.renew_lookup_leases(worker => %(worker)s, request_ids => %(request_ids)s::bigint[],"
+        " lease => %(lease)s)"
+    ),
     "release_lookups": (
         "SELECT enterprise.release_lookups(worker => %(worker)s, request_ids => %(request_ids)s::bigint[])"
     ),
@@ -108,7 +113,41 @@ SQL: Final[dict[str, str]] = {
         "SELECT enterprise.acquire_eqc_permit(rate_per_minute => %(rate_per_minute)s, bucket => %(bucket)s)"
     ),
     "listen": f"LISTEN {LOOKUP_CHANNEL}",
+    "ping": "SELECT 1",
 }
+
+
+#: libpq settings for the LISTEN connection where the pool's conninfo and kwargs say nothing: keepalives notice a
+#: dead peer of an idle connection within about a minute, tcp_user_timeout one that stopped acknowledging a write.
+LISTEN_KEEPALIVES: Final[dict[str, Any]] = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
+
+
+class Listener:
+    """The LISTEN connection: wait for notifications, and check that the server is still there."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+
+    def wait(self, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for notifications; how many arrived (0 on a timeout)."""
+        try:
+            return sum(1 for _ in self._conn.notifies(timeout=timeout, stop_after=1))
+        except psycopg.Error as exc:
+            raise map_database_error(exc) from exc
+
+    def check(self) -> None:
+        """A round trip to the server: raises DatabaseError when the connection is gone (a half-open socket
+        that the kernel has not noticed yet fails here, at the latest when TCP gives up on the write)."""
+        try:
+            self._conn.execute(SQL["ping"])
+        except psycopg.Error as exc:
+            raise map_database_error(exc) from exc
 
 
 def _result_row(cursor: psycopg.Cursor[Any]) -> RowMaker[CompanyIdResult]:
@@ -255,9 +294,7 @@ class EnrichmentDB:
             "account_numbers": account_numbers,
         }
         size = max((len(c) for c in columns.values() if c is not None), default=0)
-        return self._batch(
-            "resolve_company_ids", {k: None if v is None else list(v) for k, v in columns.items()}, size
-        )
+        return self._batch("resolve_company_ids", {k: None if v is None else list(v) for k, v in columns.items()}, size)
 
     def preview_company_ids(self, records: Sequence[CompanyRecord]) -> list[CompanyIdResult]:
         """What resolution would answer, computed without writing anything (plan-only runs)."""
@@ -380,6 +417,15 @@ class EnrichmentDB:
             },
         )
 
+    def renew_lookup_leases(
+        self, worker: str, request_ids: Sequence[int] | None = None, *, lease: timedelta | None = None
+    ) -> list[int]:
+        """Extend the leases ``worker`` still holds (all, or those in ``request_ids``); the ids renewed."""
+        ids = None if request_ids is None else list(request_ids)
+        with self._connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            cur.execute(SQL["renew_lookup_leases"], {"worker": worker, "request_ids": ids, "lease": lease})
+            return [int(row[0]) for row in cur.fetchall()]
+
     def release_lookups(self, worker: str, request_ids: Sequence[int] | None = None) -> int:
         ids = None if request_ids is None else list(request_ids)
         return int(self._scalar("release_lookups", {"worker": worker, "request_ids": ids}))
@@ -397,15 +443,24 @@ class EnrichmentDB:
         return self._one(QueueStats, "queue_stats", {})
 
     @contextmanager
-    def listen(self) -> Iterator[psycopg.Connection[Any]]:
-        """A connection of its own (outside the pool) that LISTENs on enterprise_lookup."""
+    def listen(self) -> Iterator[Listener]:
+        """A connection of its own (outside the pool, with exactly the pool's connection settings) that LISTENs
+        on enterprise_lookup. TCP keepalives are on, so a half-open connection is noticed; see also
+        :meth:`Listener.check`."""
         conninfo = self._pool.conninfo
         if callable(conninfo):
             conninfo = conninfo()
+        pool_kwargs = self._pool.kwargs
+        if callable(pool_kwargs):
+            pool_kwargs = pool_kwargs()
+        pool_kwargs = dict(pool_kwargs or {})
         try:
-            with psycopg.connect(conninfo, autocommit=True) as conn:
+            given = {**conninfo_to_dict(conninfo), **pool_kwargs}
+            kwargs = {**{k: v for k, v in LISTEN_KEEPALIVES.items() if k not in given}, **pool_kwargs}
+            kwargs["autocommit"] = True
+            with psycopg.connect(conninfo, **kwargs) as conn:
                 conn.execute(SQL["listen"])
-                yield conn
+                yield Listener(conn)
         except psycopg.Error as exc:
             raise map_database_error(exc) from exc
 

@@ -11,9 +11,11 @@ Failures are mapped once, here, onto the exception classes below:
 * 404, or an empty ``businessInfodto``: :class:`EQCNotFoundError`, never retried;
 * 429: retried after ``Retry-After`` seconds (capped at 300 s) or an exponential backoff, then
   :class:`EQCRateLimitError`;
-* 5xx, timeouts, transport errors, malformed JSON and bodies of an unexpected shape: retried with exponential
-  backoff and full jitter, then :class:`EQCClientError`;
-* any other status: :class:`EQCClientError` at once.
+* 5xx, timeouts, transport and decoding errors (every :class:`httpx.HTTPError`), malformed JSON and bodies of an
+  unexpected shape: retried with exponential backoff and full jitter, then :class:`EQCClientError`;
+* any other status: :class:`EQCClientError` at once;
+* a ``stop`` event set while the client waits (backoff, ``Retry-After``, a rate-limit slot): :class:`EQCStoppedError`
+  at once, and no further request is sent.
 
 The token is short-lived and secret. It is held as a :class:`pydantic.SecretStr`, sent only as a per-request header,
 and never written to a log line, an exception or a repr.
@@ -24,11 +26,12 @@ from __future__ import annotations
 import logging
 import math
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Final, Protocol, Self, TypeVar
+from typing import Any, Final, Protocol, Self, TypeVar, runtime_checkable
 
 import httpx
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -42,10 +45,14 @@ __all__ = [
     "EQCAuthenticationError",
     "EQCClient",
     "EQCClientError",
+    "EQCConfigurationError",
     "EQCNotFoundError",
     "EQCRateLimitError",
+    "EQCStoppedError",
     "LocalRateLimiter",
     "RateLimiter",
+    "StoppableRateLimiter",
+    "wait_or_stop",
 ]
 
 logger = logging.getLogger("company_enrichment.eqc")
@@ -139,6 +146,21 @@ class EQCRateLimitError(EQCClientError):
         self.retry_after = retry_after
 
 
+class EQCStoppedError(EQCClientError):
+    """The caller's stop event was set while the client waited to send a request: nothing more was sent."""
+
+
+class EQCConfigurationError(ValueError):
+    """A token or base URL the client cannot use. ``setting`` says which ("token" or "base_url").
+
+    The message never holds the token, nor credentials from the URL.
+    """
+
+    def __init__(self, message: str, *, setting: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
 class _MalformedResponseError(Exception):
     """Internal: a 2xx answer that is not JSON or not of the documented shape. Retried like a 5xx."""
 
@@ -150,6 +172,28 @@ class RateLimiter(Protocol):
     """Something that paces requests. ``acquire`` blocks until one request may be sent."""
 
     def acquire(self) -> None: ...
+
+
+@runtime_checkable
+class StoppableRateLimiter(RateLimiter, Protocol):
+    """A rate limiter whose wait can be cut short: ``acquire_unless(stop)`` returns False, without a slot, as soon
+    as ``stop`` is set."""
+
+    def acquire_unless(self, stop: threading.Event | None) -> bool: ...
+
+
+def wait_or_stop(seconds: float, stop: threading.Event | None, sleep: Callable[[float], None] | None = None) -> bool:
+    """Wait ``seconds``, waking early when ``stop`` is set; True when stopped.
+
+    ``sleep``, when given (tests), does the waiting instead and ``stop`` is only looked at afterwards.
+    """
+    if sleep is not None:
+        sleep(seconds)
+        return stop is not None and stop.is_set()
+    if stop is None:
+        time.sleep(seconds)
+        return False
+    return stop.wait(seconds)
 
 
 class LocalRateLimiter:
@@ -165,7 +209,7 @@ class LocalRateLimiter:
         rate_per_minute: int,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if isinstance(rate_per_minute, bool) or not isinstance(rate_per_minute, int) or rate_per_minute <= 0:
             raise ValueError(f"rate_per_minute must be a positive integer, got {rate_per_minute!r}")
@@ -191,17 +235,22 @@ class LocalRateLimiter:
             self._updated = now
 
     def acquire(self) -> None:
+        self.acquire_unless(None)
+
+    def acquire_unless(self, stop: threading.Event | None) -> bool:
         with self._lock:
             now = self._clock()
             self._refill(now)
             if self._tokens >= 1.0:
                 self._tokens -= 1.0
-                return
+                return True
             wait = (1.0 - self._tokens) / self._per_second
             logger.debug("EQC rate limiter: waiting %.3f s for a request slot", wait)
-            self._sleep(wait)
+            if wait_or_stop(wait, stop, self._sleep):
+                return False
             self._refill(max(self._clock(), now + wait))
             self._tokens = max(0.0, self._tokens - 1.0)
+            return True
 
 
 # --------------------------------------------------------------------------------------------------- parsing
@@ -299,24 +348,39 @@ def _validated_token(token: str | SecretStr) -> SecretStr:
         raise TypeError("token must be a str or a pydantic SecretStr")
     raw = raw.strip()
     if not raw:
-        raise ValueError("the EQC token is empty: set WDH_EQC_TOKEN")
+        raise EQCConfigurationError("the EQC token is empty", setting="token")
     # Checked here because httpx's own encoding error would carry the header value in its args.
     if not all(0x21 <= ord(char) <= 0x7E for char in raw):
-        raise ValueError("the EQC token must be printable ASCII without spaces (the value is not shown)")
+        raise EQCConfigurationError(
+            "the EQC token must be printable ASCII without spaces, the bare token without a scheme such as"
+            " 'Bearer' (the value is not shown)",
+            setting="token",
+        )
     return SecretStr(raw)
 
 
+_USERINFO = re.compile(r"(?<=//)[^/?#]*@")
+
+
+def _redacted(base_url: str) -> str:
+    """The URL as it may be shown: credentials replaced by ***."""
+    return _USERINFO.sub("***@", base_url)
+
+
 def _validated_base_url(base_url: str) -> str:
+    shown = _redacted(str(base_url))
     try:
         url = httpx.URL(base_url.strip())
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ValueError(f"base_url is not a valid URL: {base_url!r}") from exc
+    except (httpx.InvalidURL, TypeError):
+        raise EQCConfigurationError(f"base_url is not a valid URL: {shown!r}", setting="base_url") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+        raise EQCConfigurationError(f"base_url must be an http(s) URL with a host, got {shown!r}", setting="base_url")
     if url.userinfo:
-        raise ValueError("base_url must not carry credentials; the token is passed separately")
+        raise EQCConfigurationError(
+            "base_url must not carry credentials (the token is passed separately)", setting="base_url"
+        )
     if url.query or url.fragment:
-        raise ValueError(f"base_url must not have a query or fragment, got {base_url!r}")
+        raise EQCConfigurationError(f"base_url must not have a query or fragment, got {shown!r}", setting="base_url")
     return str(url).rstrip("/")
 
 
@@ -328,8 +392,9 @@ class EQCClient:
 
     ``rate_limiter`` is called before every HTTP attempt, retries included; it defaults to a
     :class:`LocalRateLimiter` of ``rate_limit_per_minute`` that waits with ``sleep``. ``retry_max`` is the number
-    of retries after the first attempt. Every wait (backoff, ``Retry-After``, local pacing) goes through ``sleep``.
-    ``request_count`` counts the HTTP requests actually sent.
+    of retries after the first attempt. Every wait (backoff, ``Retry-After``, pacing) wakes on the ``stop`` event
+    given to the call; ``sleep`` (tests) replaces the real waits. ``request_count`` counts the HTTP requests
+    actually sent.
     """
 
     def __init__(
@@ -344,7 +409,7 @@ class EQCClient:
         rate_limiter: RateLimiter | None = None,
         backoff_base: float = 1.0,
         backoff_cap: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self._base_url = _validated_base_url(base_url)
         self._token = _validated_token(token)
@@ -396,19 +461,19 @@ class EQCClient:
 
     # -- public calls
 
-    def search_company(self, name: str) -> list[CompanySearchResult]:
-        """Search EQC by company name; ``[]`` when EQC knows no match."""
+    def search_company(self, name: str, *, stop: threading.Event | None = None) -> list[CompanySearchResult]:
+        """Search EQC by company name; ``[]`` when EQC knows no match. ``stop`` cuts every wait short."""
         if not isinstance(name, str) or not name.strip():
             raise ValueError("name must be a non-blank string")
-        return self._request(SEARCH_PATH, {"key": name.strip()}, _parse_search)
+        return self._request(SEARCH_PATH, {"key": name.strip()}, _parse_search, stop)
 
-    def get_company_detail(self, company_id: str) -> CompanyDetail:
+    def get_company_detail(self, company_id: str, *, stop: threading.Event | None = None) -> CompanyDetail:
         """The business record of ``company_id``; :class:`EQCNotFoundError` when EQC has none."""
         if not isinstance(company_id, str) or not company_id.strip():
             raise ValueError("company_id must be a non-blank string")
         requested = company_id.strip()
         return self._request(
-            DETAIL_PATH, {"targetId": requested}, lambda data: _parse_detail(data, requested, DETAIL_PATH)
+            DETAIL_PATH, {"targetId": requested}, lambda data: _parse_detail(data, requested, DETAIL_PATH), stop
         )
 
     # -- the retry loop
@@ -417,7 +482,21 @@ class EQCClient:
         """Full jitter: uniform over [0, min(cap, base * 2**attempt)], attempt counting from 0."""
         return random.uniform(0.0, min(self._backoff_cap, self._backoff_base * 2.0**attempt))
 
-    def _request(self, path: str, params: dict[str, str], parse: Callable[[Any], _T]) -> _T:
+    def _acquire(self, path: str, stop: threading.Event | None) -> None:
+        """A rate-limit slot, or EQCStoppedError when ``stop`` is set first."""
+        if stop is not None and stop.is_set():
+            raise EQCStoppedError(f"stopped before EQC GET {path}", path=path)
+        if stop is not None and isinstance(self._rate_limiter, StoppableRateLimiter):
+            got = self._rate_limiter.acquire_unless(stop)
+        else:
+            self._rate_limiter.acquire()
+            got = True
+        if not got or (stop is not None and stop.is_set()):
+            raise EQCStoppedError(f"stopped while waiting to send EQC GET {path}", path=path)
+
+    def _request(
+        self, path: str, params: dict[str, str], parse: Callable[[Any], _T], stop: threading.Event | None = None
+    ) -> _T:
         attempts = self._retry_max + 1
         last_failure = ""
         last_status: int | None = None
@@ -426,7 +505,7 @@ class EQCClient:
         rate_limited = False
 
         for attempt in range(attempts):
-            self._rate_limiter.acquire()
+            self._acquire(path, stop)
             with self._count_lock:
                 self.request_count += 1
             logger.debug("EQC GET %s attempt %d/%d", path, attempt + 1, attempts)
@@ -439,6 +518,14 @@ class EQCClient:
             except httpx.TransportError as exc:
                 last_failure, last_status, last_exc, rate_limited = (
                     f"transport error ({type(exc).__name__})",
+                    None,
+                    exc,
+                    False,
+                )
+            except httpx.HTTPError as exc:
+                # Decoding errors (a body that is not what Content-Encoding says), too many redirects, a bad URL...
+                last_failure, last_status, last_exc, rate_limited = (
+                    f"HTTP error ({type(exc).__name__})",
                     None,
                     exc,
                     False,
@@ -502,7 +589,8 @@ class EQCClient:
                     attempts,
                     wait,
                 )
-                self._sleep(wait)
+                if wait_or_stop(wait, stop, self._sleep):
+                    raise EQCStoppedError(f"stopped while waiting to retry EQC GET {path}", path=path)
             else:
                 logger.warning(
                     "EQC GET %s failed (%s) on attempt %d/%d; giving up", path, last_failure, attempts, attempts

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable
 
 from .db import EnrichmentDB
+from .eqc import wait_or_stop
 
 __all__ = ["DatabaseRateLimiter"]
 
@@ -15,6 +16,7 @@ class DatabaseRateLimiter:
 
     Each :meth:`acquire` books one request slot in the database; requests are spaced
     60 / rate_per_minute seconds apart across all processes sharing the database.
+    :meth:`acquire_unless` gives up, without a slot, as soon as its stop event is set.
     """
 
     def __init__(
@@ -23,7 +25,7 @@ class DatabaseRateLimiter:
         rate_per_minute: int,
         *,
         bucket: str = "eqc",
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         max_sleep: float = 5.0,
     ) -> None:
         if rate_per_minute < 1:
@@ -37,7 +39,21 @@ class DatabaseRateLimiter:
     def __repr__(self) -> str:
         return f"DatabaseRateLimiter(rate_per_minute={self._rate}, bucket={self._bucket!r})"
 
+    @property
+    def rate_per_minute(self) -> int:
+        return self._rate
+
     def acquire(self) -> None:
-        while (wait := self._db.acquire_eqc_permit(self._rate, bucket=self._bucket)) > 0:
+        self.acquire_unless(None)
+
+    def acquire_unless(self, stop: threading.Event | None) -> bool:
+        """Book a slot and return True; False, with no slot booked, once ``stop`` is set."""
+        while True:
+            if stop is not None and stop.is_set():
+                return False
+            wait = self._db.acquire_eqc_permit(self._rate, bucket=self._bucket)
+            if wait <= 0:
+                return True
             # Ask again rather than sleeping the whole wait: another process may be sharing the slot schedule.
-            self._sleep(min(wait, self._max_sleep))
+            if wait_or_stop(min(wait, self._max_sleep), stop, self._sleep):
+                return False

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -27,6 +28,7 @@ from .eqc import (
     EQCClientError,
     EQCNotFoundError,
     EQCRateLimitError,
+    EQCStoppedError,
 )
 from .errors import InvalidInputError, LeaseLostError
 from .models import CompanyIdResult, CompanyRecord, LookupRequest, QueueRunStats, ResolutionStatus
@@ -42,6 +44,7 @@ class LookupOutcome(StrEnum):
     RETRIED = "retried"
     FAILED = "failed"
     LOST = "lost"
+    RELEASED = "released"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class CompanyEnrichmentService:
         lease: timedelta | None = None,
         enabled: bool = True,
         settle_interval: float = 1.0,
+        eqc_rate_per_minute: float | None = None,
+        max_retry_after: timedelta = timedelta(hours=6),
     ) -> None:
         if sync_lookup_budget < 0:
             raise ValueError("sync_lookup_budget must not be negative")
@@ -88,6 +93,11 @@ class CompanyEnrichmentService:
         self._lease = lease
         self._enabled = enabled and eqc_client is not None
         self._settle_interval = settle_interval
+        # This worker's share of the EQC rate (requests a minute): with the lease, how many it may claim at a time.
+        self._rate = eqc_rate_per_minute
+        self._max_retry_after = max_retry_after
+        self._known_lease: timedelta | None = lease
+        self._warned_cap = False
         self._inline_disabled = False
         self._lock = threading.Lock()
 
@@ -127,9 +137,7 @@ class CompanyEnrichmentService:
         if result.status is not ResolutionStatus.PENDING_LOOKUP or result.request_id is None:
             return result
         allowance = [sync_lookup_budget] if sync_lookup_budget is not None else None
-        if not self._take_budget(allowance):
-            return result
-        if self._lookup_inline(result.request_id) in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
+        if self._lookup_inline(result.request_id, allowance) in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
             return self._db.resolve_company_id(**record.model_dump())
         return result
 
@@ -140,16 +148,17 @@ class CompanyEnrichmentService:
         results = self._db.resolve_company_ids(records)
         allowance = [sync_lookup_budget] if sync_lookup_budget is not None else None
         settled: set[int] = set()
+        tried: set[int] = set()  # every id tried once per batch, claimable or not
         for result in results:
             if result.status is not ResolutionStatus.PENDING_LOOKUP or result.request_id is None:
                 continue
-            if result.request_id in settled:
+            if result.request_id in tried:
                 continue
-            if not self._take_budget(allowance):
+            if not self._has_budget(allowance):
                 break
-            settled.add(result.request_id)
-            if self._lookup_inline(result.request_id) not in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
-                settled.discard(result.request_id)
+            tried.add(result.request_id)
+            if self._lookup_inline(result.request_id, allowance) in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
+                settled.add(result.request_id)
         if not settled:
             return results
         # Ask the database again for the rows whose names were just settled.
@@ -160,8 +169,16 @@ class CompanyEnrichmentService:
             merged[i] = result
         return merged
 
+    def _has_budget(self, allowance: list[int] | None) -> bool:
+        if not self.inline_lookups_enabled:
+            return False
+        if allowance is not None:
+            return allowance[0] > 0
+        with self._lock:
+            return self._budget > 0
+
     def _take_budget(self, allowance: list[int] | None) -> bool:
-        """Spend one inline lookup from the per-call allowance, or else from the instance's budget."""
+        """Reserve one inline lookup from the per-call allowance, or else from the instance's budget."""
         if not self.inline_lookups_enabled:
             return False
         if allowance is not None:
@@ -175,12 +192,29 @@ class CompanyEnrichmentService:
             self._budget -= 1
             return True
 
-    def _lookup_inline(self, request_id: int) -> LookupOutcome | None:
-        """Claim that very request (shared dedupe with the workers) and settle it; None if it was not claimable."""
+    def _refund_budget(self, allowance: list[int] | None) -> None:
+        if allowance is not None:
+            allowance[0] += 1
+        else:
+            with self._lock:
+                self._budget += 1
+
+    def _lookup_inline(self, request_id: int, allowance: list[int] | None) -> LookupOutcome | None:
+        """Claim that very request (shared dedupe with the workers) and settle it; None if it was not claimable
+        or no budget is left. A unit of budget is spent only when the request was claimed, i.e. on a search made:
+        it is reserved before the claim (so concurrent callers cannot overspend) and given back when nothing was
+        claimed."""
+        if not self._take_budget(allowance):
+            return None
         try:
             request = self._db.claim_lookup(request_id, self._worker, lease=self._lease)
-            if request is None:
-                return None
+        except BaseException:
+            self._refund_budget(allowance)
+            raise
+        if request is None:
+            self._refund_budget(allowance)
+            return None
+        try:
             return self.settle(request)
         except EQCAuthenticationError:
             logger.error("EQC refused the token: inline lookups are disabled for this service instance")
@@ -195,13 +229,16 @@ class CompanyEnrichmentService:
         batch_size: int | None = None,
         max_requests: int | None = None,
         stop: threading.Event | None = None,
+        stats: QueueRunStats | None = None,
     ) -> QueueRunStats:
         """Claim, look up and settle requests until nothing is due (or max_requests, or ``stop`` is set).
 
-        No transaction is held across an HTTP call. On an EQC authentication error, or when ``stop`` is
-        set, the requests still held are released without spending an attempt.
+        No transaction is held across an HTTP call. The leases held are renewed while the worker works, and it
+        claims no more than it can look up within a lease at its share of the EQC rate. On an EQC authentication
+        error, when ``stop`` is set (every wait wakes on it), or on any error, the requests still held are released
+        without spending an attempt. ``stats``, when given, is filled in place (so it is there after an error).
         """
-        stats = QueueRunStats()
+        stats = stats if stats is not None else QueueRunStats()
         size = batch_size or self._batch_size
         if not 1 <= size <= 500:
             raise ValueError("batch_size must be between 1 and 500")
@@ -212,53 +249,48 @@ class CompanyEnrichmentService:
         def wanted() -> int:
             if stop is not None and stop.is_set():
                 return 0
-            return size if max_requests is None else max(0, min(size, max_requests - stats.claimed))
+            want = size if max_requests is None else max(0, min(size, max_requests - stats.claimed))
+            return min(want, self._claim_cap(size))
 
-        batch = self._complete([], claim_next=wanted())[1]
-        while batch:
-            stats.claimed += len(batch)
-            carry_on, answers = self._lookup_batch(batch, stats, stop)
-            if not carry_on:
-                break
-            # Settle what is left and claim the next batch in one transaction.
-            batch = self._settle(answers, stats, claim_next=wanted())
+        # The EQC search runs on a helper thread, so this one can settle held answers and renew leases on time
+        # whatever the search does (retries, Retry-After, waiting for a rate-limit slot).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"eqc-{self._worker}") as searcher:
+            run = _BatchRun(self, stats, stop, searcher)
+            try:
+                batch = run.fit(self._complete([], claim_next=wanted())[1])
+                while batch:
+                    stats.claimed += len(batch)
+                    if not run.look_up(batch):
+                        break
+                    # Settle what is left and claim the next batch in one transaction.
+                    batch = run.fit(run.settle(claim_next=wanted()))
+            except BaseException:
+                run.abandon()
+                raise
         return stats
 
-    def _lookup_batch(
-        self, batch: Sequence[LookupRequest], stats: QueueRunStats, stop: threading.Event | None
-    ) -> tuple[bool, list[_Answer]]:
-        """Look a claimed batch up; returns whether to carry on, and the answers not settled yet.
+    def _claim_cap(self, size: int) -> int:
+        """How many requests one claim may take: what this worker can look up within a lease at its EQC rate."""
+        if self._rate is None or self._known_lease is None:
+            return size
+        cap = max(1, int(self._known_lease.total_seconds() * self._rate / 60.0))
+        if cap < size and not self._warned_cap:
+            self._warned_cap = True
+            logger.warning(
+                "a batch of %d at %.4g EQC lookups a minute (this worker's share) takes longer than the %.0f s lease:"
+                " claiming %d at a time instead",
+                size,
+                self._rate,
+                self._known_lease.total_seconds(),
+                cap,
+            )
+        return min(size, cap)
 
-        Answers are settled together (one transaction for many) when EQC answers fast, and at the latest
-        ``settle_interval`` seconds after the first of them: with the real EQC's rate limit each answer is
-        settled as soon as it arrives, so a crash loses at most that much work. On a stop request or an EQC
-        authentication error, what was answered is settled and the rest released (no attempt spent).
-        """
-        answers: list[_Answer] = []
-        first_answer_at = 0.0
-        for index, request in enumerate(batch):
-            if stop is not None and stop.is_set():
-                self._settle(answers, stats)
-                stats.released += self._release(batch[index:])
-                return False, []
-            try:
-                answer = self._lookup(request)
-            except EQCAuthenticationError:
-                self._settle(answers, stats)
-                stats.auth_failed = True
-                stats.released += 1 + self._release(batch[index + 1 :])
-                logger.error("EQC refused the token: released %d request(s) and stopped", len(batch) - index)
-                return False, []
-            if isinstance(answer, LookupOutcome):
-                self._count(stats, answer)
-                continue
-            if not answers:
-                first_answer_at = time.monotonic()
-            answers.append(answer)
-            if time.monotonic() - first_answer_at >= self._settle_interval:
-                self._settle(answers, stats)
-                answers = []
-        return True, answers
+    def _learn_lease(self, batch: Sequence[LookupRequest]) -> None:
+        """The lease the database gave (its default unless ours was set): a claim sets updated_at = now() and
+        lease_expires_at = now() + lease in one statement."""
+        if self._lease is None and batch and batch[0].lease_expires_at is not None:
+            self._known_lease = batch[0].lease_expires_at - batch[0].updated_at
 
     def _settle(self, answers: Sequence[_Answer], stats: QueueRunStats, *, claim_next: int = 0) -> list[LookupRequest]:
         """Settle answers, count the outcomes; with ``claim_next``, return the next batch claimed with them."""
@@ -288,6 +320,8 @@ class CompanyEnrichmentService:
                 stats.failed += 1
             case LookupOutcome.LOST:
                 stats.lost += 1
+            case LookupOutcome.RELEASED:
+                stats.released += 1
 
     # ------------------------------------------------------------------------------------ one request
 
@@ -301,20 +335,28 @@ class CompanyEnrichmentService:
             return answer
         return self._complete([answer])[0][0]
 
-    def _lookup(self, request: LookupRequest) -> _Answer | LookupOutcome:
-        """One EQC search for a claimed request: the answer to settle, or the outcome of a failed attempt."""
+    def _lookup(self, request: LookupRequest, stop: threading.Event | None = None) -> _Answer | LookupOutcome:
+        """One EQC search for a claimed request: the answer to settle, or the outcome of a failed attempt
+        (RELEASED when ``stop`` was set while the client waited: no attempt spent)."""
         assert self._eqc is not None
         try:
             # EQC is searched with the normalized name: status decorations, quotes and stray whitespace would
             # only confuse its search, and it is the key the queue dedupes on (one search per name).
-            candidates = self._eqc.search_company(request.normalized_name)
+            candidates = self._eqc.search_company(request.normalized_name, stop=stop)
         except EQCAuthenticationError:
             self._db.release_lookups(self._worker, [request.id])
             raise
+        except EQCStoppedError:
+            self._db.release_lookups(self._worker, [request.id])
+            return LookupOutcome.RELEASED
         except EQCNotFoundError:
             candidates = []
         except EQCRateLimitError as exc:
-            retry_after = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else None
+            retry_after = None
+            if exc.retry_after is not None:
+                # A Retry-After past any sensible wait (1e13 s) would not fit a timestamp: cap it.
+                cap = self._max_retry_after.total_seconds()
+                retry_after = timedelta(seconds=min(exc.retry_after, cap))
             return self._fail(request, f"EQC rate limit: {exc}", retry_after)
         except EQCClientError as exc:
             return self._fail(request, f"EQC error: {exc}", None)
@@ -384,3 +426,111 @@ class CompanyEnrichmentService:
             return LookupOutcome.LOST
         logger.warning("lookup of request %d failed (attempt %d): %s", request.id, row.attempts, error)
         return LookupOutcome.FAILED if row.status == "failed" else LookupOutcome.RETRIED
+
+
+class _BatchRun:
+    """One worker's pass over its claimed batches: the answers it holds, when to settle them, lease renewals.
+
+    Runs on the worker's thread; each EQC search runs on ``searcher`` while this thread waits for it with a
+    timeout, waking to settle held answers (at most ``settle_interval`` after the first) and to renew leases.
+    """
+
+    def __init__(
+        self,
+        service: CompanyEnrichmentService,
+        stats: QueueRunStats,
+        stop: threading.Event | None,
+        searcher: ThreadPoolExecutor,
+    ) -> None:
+        self._service = service
+        self._stats = stats
+        self._stop = stop
+        self._searcher = searcher
+        self._answers: list[_Answer] = []
+        self._first_answer_at = 0.0
+        self._renew_at = time.monotonic()
+
+    def _stopped(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    def fit(self, batch: list[LookupRequest]) -> list[LookupRequest]:
+        """Learn the lease from a fresh claim and give back what cannot be looked up within it."""
+        svc = self._service
+        svc._learn_lease(batch)
+        self._renew_at = time.monotonic() + self._renew_every()
+        cap = svc._claim_cap(len(batch)) if batch else 0
+        if len(batch) > cap:
+            svc._release(batch[cap:])
+            batch = batch[:cap]
+        return batch
+
+    def _renew_every(self) -> float:
+        lease = self._service._known_lease
+        return lease.total_seconds() / 3 if lease is not None else 60.0
+
+    def look_up(self, batch: Sequence[LookupRequest]) -> bool:
+        """Look a claimed batch up; returns whether to carry on. Answers are held until :meth:`settle`, or
+        ``settle_interval`` after the first of them, whichever comes first. On a stop request or an EQC
+        authentication error, what was answered is settled and the rest released (no attempt spent)."""
+        svc, stats = self._service, self._stats
+        for index, request in enumerate(batch):
+            if self._stopped():
+                self.settle()
+                stats.released += svc._release(batch[index:])
+                return False
+            self._renew_if_due()
+            try:
+                answer = self._wait_for(self._searcher.submit(svc._lookup, request, self._stop))
+            except EQCAuthenticationError:
+                self.settle()
+                stats.auth_failed = True
+                stats.released += 1 + svc._release(batch[index + 1 :])
+                logger.error("EQC refused the token: released %d request(s) and stopped", len(batch) - index)
+                return False
+            if isinstance(answer, LookupOutcome):
+                svc._count(stats, answer)
+                continue
+            if not self._answers:
+                self._first_answer_at = time.monotonic()
+            self._answers.append(answer)
+            self._settle_if_due()
+        return True
+
+    def _wait_for(self, future: Future[_Answer | LookupOutcome]) -> _Answer | LookupOutcome:
+        while True:
+            deadline = self._renew_at
+            if self._answers:
+                deadline = min(deadline, self._first_answer_at + self._service._settle_interval)
+            try:
+                return future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                self._settle_if_due()
+                self._renew_if_due()
+
+    def _settle_if_due(self) -> None:
+        if self._answers and time.monotonic() - self._first_answer_at >= self._service._settle_interval:
+            self.settle()
+
+    def _renew_if_due(self) -> None:
+        if time.monotonic() >= self._renew_at:
+            svc = self._service
+            renewed = svc._db.renew_lookup_leases(svc._worker, lease=svc._lease)
+            logger.debug("renewed %d lease(s) of %s", len(renewed), svc._worker)
+            self._renew_at = time.monotonic() + self._renew_every()
+
+    def settle(self, *, claim_next: int = 0) -> list[LookupRequest]:
+        """Settle the held answers (and claim the next batch in the same transaction, with ``claim_next``)."""
+        answers, self._answers = self._answers, []
+        return self._service._settle(answers, self._stats, claim_next=claim_next)
+
+    def abandon(self) -> None:
+        """After an error: settle what was answered if the database lets us, and release everything held."""
+        svc = self._service
+        try:
+            self.settle()
+        except Exception as exc:
+            logger.warning("could not settle %d answer(s) after an error: %s", len(self._answers), exc)
+        try:
+            self._stats.released += svc.release_held()
+        except Exception as exc:
+            logger.warning("could not release the requests of %s after an error: %s", svc._worker, exc)

@@ -2,9 +2,11 @@
 
 Idle threads sleep until a NOTIFY on ``enterprise_lookup`` (sent when requests are queued or
 released) or until the polling interval passes, whichever comes first; the polling fallback also
-picks up retries whose backoff has run out. A stop request (SIGINT/SIGTERM in the command line) lets
-each thread finish the request in hand and release the rest of its batch. Lost database connections
-are retried: a restarted server costs a pause, not a request.
+picks up retries whose backoff has run out; every (re)connection of the listener wakes them once, for
+what was queued while it was down. A stop request (SIGINT/SIGTERM in the command line) lets each thread
+finish the HTTP request in hand, cuts every wait short and releases the rest of its batch. Lost database
+connections are retried: a restarted server costs a pause, not a request. Any other error stops the
+worker: the thread that met it releases what it holds, and the error is reported (exit 1 in the CLI).
 """
 
 from __future__ import annotations
@@ -54,10 +56,32 @@ def run_worker(
     result = WorkerResult()
     lock = threading.Lock()
 
+    def fail(error: BaseException, service: CompanyEnrichmentService | None) -> None:
+        """Stop everything on an unexpected error, after giving back what this thread holds."""
+        name = service.worker_name if service is not None else f"thread {threading.current_thread().name}"
+        text = str(error) if isinstance(error, DatabaseError) else f"{type(error).__name__}: {error}"
+        released = 0
+        if service is not None:
+            try:
+                released = service.release_held()
+            except Exception as exc:
+                logger.warning("worker %s could not release what it holds: %s", name, exc)
+        with lock:
+            result.errors.append(text)
+            result.stats.released += released
+        logger.error("worker %s stopped on an error (released %d request(s)): %s", name, released, text)
+        logger.debug("the error in full", exc_info=error)
+        stop.set()
+
     def loop(index: int) -> None:
-        service = make_service(index)
+        try:
+            service = make_service(index)
+        except Exception as exc:
+            fail(exc, None)
+            return
         stranded = False  # requests this thread held when the database went away
         while not stop.is_set():
+            stats = QueueRunStats()
             try:
                 if stranded:
                     # Give them back at once rather than leave them to their lease (which would
@@ -66,17 +90,18 @@ def run_worker(
                     stranded = False
                     if released:
                         logger.warning("released %d request(s) held when the connection was lost", released)
-                stats = service.process_lookup_queue(batch_size=batch_size, stop=stop)
+                service.process_lookup_queue(batch_size=batch_size, stop=stop, stats=stats)
             except DatabaseUnavailableError as exc:
+                with lock:
+                    result.stats.add(stats)
                 logger.warning("database unavailable (%s); retrying in %.1f s", exc.message, reconnect_delay)
                 stranded = True
                 stop.wait(reconnect_delay)
                 continue
-            except DatabaseError as exc:
+            except Exception as exc:
                 with lock:
-                    result.errors.append(str(exc))
-                logger.error("worker %s stopped on a database error: %s", service.worker_name, exc)
-                stop.set()
+                    result.stats.add(stats)
+                fail(exc, service)
                 return
             with lock:
                 result.stats.add(stats)
@@ -102,6 +127,8 @@ def run_worker(
         while any(t.is_alive() for t in threads):
             for thread in threads:
                 thread.join(timeout=0.2)
+            if stop.is_set():
+                wake.set()  # idle threads wait on wake, not on stop
     finally:
         stop.set()
         wake.set()
@@ -110,14 +137,38 @@ def run_worker(
     return result
 
 
-def _listen(db: EnrichmentDB, wake: threading.Event, stop: threading.Event, reconnect_delay: float) -> None:
-    """Turn NOTIFY enterprise_lookup into wake-ups; reconnect when the connection drops."""
+def _listen(
+    db: EnrichmentDB,
+    wake: threading.Event,
+    stop: threading.Event,
+    reconnect_delay: float,
+    check_interval: float = 30.0,
+) -> None:
+    """Turn NOTIFY enterprise_lookup into wake-ups; reconnect when the connection drops.
+
+    Every (re)connection wakes the workers once: a request queued while the listener was down sent its NOTIFY
+    to nobody. A lost connection is logged once at WARNING (and its return at INFO), not at every retry. The
+    connection is checked with a round trip every ``check_interval`` seconds, so a half-open one is noticed.
+    """
+    lost = False
     while not stop.is_set():
         try:
-            with db.listen() as conn:
+            with db.listen() as listener:
+                if lost:
+                    logger.info("notification listener reconnected")
+                lost = False
+                wake.set()
+                checked = time.monotonic()
                 while not stop.is_set():
-                    for _ in conn.notifies(timeout=1.0, stop_after=1):
+                    if listener.wait(1.0):
                         wake.set()
+                    if time.monotonic() - checked >= check_interval:
+                        listener.check()
+                        checked = time.monotonic()
         except DatabaseError as exc:
-            logger.info("notification listener lost its connection (%s); polling until it is back", exc.message)
-            time.sleep(reconnect_delay)
+            if not lost:
+                logger.warning(
+                    "notification listener lost its connection (%s); workers poll until it is back", exc.message
+                )
+            lost = True
+            stop.wait(reconnect_delay)
