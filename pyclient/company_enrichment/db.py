@@ -19,18 +19,21 @@ from typing import Any, Final, TypeVar
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import RowMaker, class_row, tuple_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from .errors import DatabaseUnavailableError, InvalidInputError, map_database_error
 from .models import (
     CompanyIdResult,
+    CompanyProfile,
     CompanyRecord,
     LookupRequest,
     MappingLoadResult,
     MappingRow,
     QueueStats,
     ResolutionStatus,
+    ReviewItem,
 )
 
 __all__ = ["SQL", "EnrichmentDB", "Listener"]
@@ -80,6 +83,22 @@ SQL: Final[dict[str, str]] = {
         " unite_codes => %(unite_codes)s::text[], claim_next => %(claim_next)s, lease => %(lease)s,"
         " max_attempts => %(max_attempts)s)"
     ),
+    "settle_lookups": (
+        "SELECT * FROM enterprise.settle_lookups(worker => %(worker)s, request_ids => %(request_ids)s::bigint[],"
+        " candidates => %(candidates)s::jsonb[], claim_next => %(claim_next)s, lease => %(lease)s,"
+        " max_attempts => %(max_attempts)s)"
+    ),
+    "lookup_review": (
+        "SELECT * FROM enterprise.lookup_review WHERE (%(after)s::bigint IS NULL OR request_id > %(after)s)"
+        " ORDER BY request_id LIMIT %(limit)s"
+    ),
+    "accept_lookup_candidate": (
+        "SELECT * FROM enterprise.accept_lookup_candidate(request_id => %(request_id)s, company_id => %(company_id)s,"
+        " force => %(force)s)"
+    ),
+    "reject_lookup": "SELECT * FROM enterprise.reject_lookup(request_id => %(request_id)s)",
+    "company_profiles": "SELECT * FROM enterprise.company_profiles(company_ids => %(company_ids)s::text[])",
+    "schema_version": "SELECT enterprise.schema_version()",
     "complete_lookup_not_found": (
         "SELECT * FROM enterprise.complete_lookup_not_found(request_id => %(request_id)s, worker => %(worker)s)"
     ),
@@ -358,6 +377,53 @@ class EnrichmentDB:
                 "unite_code": unite_code,
             },
         )
+
+    def settle_lookups(
+        self,
+        worker: str,
+        request_ids: Sequence[int],
+        candidates: Sequence[Sequence[dict[str, Any]]],
+        *,
+        claim_next: int = 0,
+        lease: timedelta | None = None,
+        max_attempts: int | None = None,
+    ) -> list[LookupRequest]:
+        """Hand EQC's answers (every candidate, as EQC sent it; [] = not found) to the database, which scores
+        them and decides. Returns the rows settled (done), sent to review (review), failed attempts (pending or
+        failed), then with ``claim_next`` the next batch claimed in the same transaction (processing)."""
+        return self._rows(
+            LookupRequest,
+            "settle_lookups",
+            {
+                "worker": worker,
+                "request_ids": list(request_ids),
+                "candidates": [Jsonb(list(answer)) for answer in candidates],
+                "claim_next": claim_next,
+                "lease": lease,
+                "max_attempts": max_attempts,
+            },
+        )
+
+    def lookup_review(self, *, after: int | None = None, limit: int = 1000) -> list[ReviewItem]:
+        """Requests under review, by request id (keyset pagination: pass the last id seen as ``after``)."""
+        return self._rows(ReviewItem, "lookup_review", {"after": after, "limit": limit})
+
+    def accept_lookup_candidate(self, request_id: int, company_id: str, *, force: bool = False) -> LookupRequest:
+        return self._one(
+            LookupRequest,
+            "accept_lookup_candidate",
+            {"request_id": request_id, "company_id": company_id, "force": force},
+        )
+
+    def reject_lookup(self, request_id: int) -> LookupRequest:
+        return self._one(LookupRequest, "reject_lookup", {"request_id": request_id})
+
+    def company_profiles(self, company_ids: Sequence[str]) -> list[CompanyProfile]:
+        """What EQC said about each known company id (official name, unite_code), in the order asked."""
+        return self._rows(CompanyProfile, "company_profiles", {"company_ids": list(company_ids)})
+
+    def schema_version(self) -> str:
+        return str(self._scalar("schema_version"))
 
     def complete_lookups(
         self,

@@ -78,13 +78,18 @@ def _id_to_str(value: Any) -> Any:
 
 
 class CompanySearchResult(BaseModel):
-    """One entry of a search answer. EQC gives no match score; the order is EQC's."""
+    """One entry of a search answer. EQC gives no match score, only ``type`` (how it matched) and its order.
+
+    ``raw`` is the entry exactly as EQC sent it: the database scores and keeps that (settle_lookups).
+    """
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
     company_id: str = Field(validation_alias=AliasChoices("companyId", "company_id"), min_length=1)
     company_full_name: str = Field(validation_alias=AliasChoices("companyFullName", "company_full_name"), min_length=1)
     unite_code: str | None = None
+    match_type: str | None = Field(None, validation_alias=AliasChoices("type", "match_type"))
+    raw: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("company_id", mode="before")
     @classmethod
@@ -297,6 +302,8 @@ def _parse_search(data: Any) -> list[CompanySearchResult]:
                 company_id=company_id.strip(),
                 company_full_name=full_name.strip(),
                 unite_code=_optional_str(item.get("unite_code")),
+                match_type=_optional_str(item.get("type")),
+                raw=item,
             )
         )
     return results

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "CompanyIdResult",
+    "CompanyProfile",
     "CompanyRecord",
     "LookupRequest",
     "MappingLoadResult",
@@ -16,6 +18,8 @@ __all__ = [
     "QueueRunStats",
     "QueueStats",
     "ResolutionStatus",
+    "ReviewCandidate",
+    "ReviewItem",
 ]
 
 
@@ -95,6 +99,8 @@ class QueueStats(BaseModel):
     expired_leases: int
     failures_last_hour: int
     done_last_hour: int
+    review: int = 0
+    """Requests waiting for a person: EQC answered, but no candidate was sure enough (schema 0.2.0)."""
 
 
 class MappingRow(BaseModel):
@@ -128,10 +134,48 @@ class QueueRunStats(BaseModel):
     released: int = 0
     lost: int = 0
     """Requests whose lease had been taken over before the worker could settle them."""
+    review: int = 0
+    """Answers no candidate of which scored auto_accept_confidence: sent to a person (lookup_review)."""
     auth_failed: bool = False
     """EQC refused the token: the worker released what it held and stopped."""
 
     def add(self, other: QueueRunStats) -> None:
-        for field in ("claimed", "found", "not_found", "retried", "failed", "released", "lost"):
+        for field in ("claimed", "found", "not_found", "retried", "failed", "released", "lost", "review"):
             setattr(self, field, getattr(self, field) + getattr(other, field))
         self.auth_failed = self.auth_failed or other.auth_failed
+
+
+class ReviewCandidate(BaseModel):
+    """One of EQC's candidates for a request under review, as the database scored it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    company_id: str
+    full_name: str | None = None
+    unite_code: str | None = None
+    eqc_type: str | None = None
+    confidence: Decimal | None = None
+
+
+class ReviewItem(BaseModel):
+    """A row of enterprise.lookup_review: a request waiting for a person, its candidates best first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: int
+    name: str
+    normalized_name: str
+    created_at: datetime
+    review_since: datetime
+    candidates: list[ReviewCandidate]
+
+
+class CompanyProfile(BaseModel):
+    """A row of enterprise.company_profiles(): what EQC said about a company."""
+
+    model_config = ConfigDict(frozen=True)
+
+    company_id: str
+    full_name: str
+    unite_code: str | None = None
+    last_seen_at: datetime

@@ -30,7 +30,7 @@ from .eqc import (
     EQCRateLimitError,
     EQCStoppedError,
 )
-from .errors import InvalidInputError, LeaseLostError
+from .errors import LeaseLostError
 from .models import CompanyIdResult, CompanyRecord, LookupRequest, QueueRunStats, ResolutionStatus
 
 __all__ = ["CompanyEnrichmentService", "LookupOutcome", "default_worker_name"]
@@ -45,14 +45,19 @@ class LookupOutcome(StrEnum):
     FAILED = "failed"
     LOST = "lost"
     RELEASED = "released"
+    REVIEW = "review"
+    """EQC answered, but no candidate scored auto_accept_confidence: a person decides (lookup_review)."""
 
 
 @dataclass(frozen=True)
 class _Answer:
-    """EQC's answer for one claimed request: the chosen company, or None for not found."""
+    """EQC's answer for one claimed request: every candidate, in EQC's order ([] = not found).
+
+    The database scores them and decides (settle_lookups); the client chooses nothing.
+    """
 
     request: LookupRequest
-    company: CompanySearchResult | None
+    candidates: Sequence[CompanySearchResult]
 
 
 def default_worker_name() -> str:
@@ -318,6 +323,8 @@ class CompanyEnrichmentService:
                 stats.retried += 1
             case LookupOutcome.FAILED:
                 stats.failed += 1
+            case LookupOutcome.REVIEW:
+                stats.review += 1
             case LookupOutcome.LOST:
                 stats.lost += 1
             case LookupOutcome.RELEASED:
@@ -360,57 +367,42 @@ class CompanyEnrichmentService:
             return self._fail(request, f"EQC rate limit: {exc}", retry_after)
         except EQCClientError as exc:
             return self._fail(request, f"EQC error: {exc}", None)
-        return _Answer(request, self._choose(request, candidates) if candidates else None)
+        return _Answer(request, candidates)
 
     def _complete(
         self, answers: Sequence[_Answer], *, claim_next: int = 0
     ) -> tuple[list[LookupOutcome], list[LookupRequest]]:
-        """Settle answers in one transaction (and claim the next batch in it, with ``claim_next``).
-
-        An answer the database cannot store fails its request instead.
+        """Hand EQC's answers to the database in one transaction, which scores them and settles, sends to review or
+        (an invalid answer) fails each request; with ``claim_next`` it claims the next batch in the same transaction.
         """
         if not answers:
-            claimed = (
-                self._db.claim_lookups(claim_next, self._worker, lease=self._lease, max_attempts=self._retry_max)
-                if claim_next > 0
-                else []
-            )
-            return [], claimed
-        try:
-            rows = self._db.complete_lookups(
-                self._worker,
-                [a.request.id for a in answers],
-                [a.company.company_id if a.company else None for a in answers],
-                official_names=[a.company.company_full_name if a.company else None for a in answers],
-                unite_codes=[a.company.unite_code if a.company else None for a in answers],
-                claim_next=claim_next,
-                lease=self._lease,
-                max_attempts=self._retry_max,
-            )
-        except InvalidInputError as exc:
-            if len(answers) > 1:  # find the culprit: settle one by one
-                outcomes = [o for answer in answers for o in self._complete([answer])[0]]
-            else:
-                # EQC answered something the mapping table cannot hold (say an over-long id): a failed attempt.
-                request = answers[0].request
-                outcomes = [self._fail(request, f"unusable EQC answer: {exc.message} ({exc.detail})", None)]
-            return outcomes, self._complete([], claim_next=claim_next)[1]
-        settled = {row.id: LookupOutcome(row.outcome) for row in rows if row.status == "done" and row.outcome}
-        claimed = [row for row in rows if row.status == "processing"]
-        lost = [a.request.id for a in answers if a.request.id not in settled]
+            if claim_next <= 0:
+                return [], []
+            return [], self._db.claim_lookups(claim_next, self._worker, lease=self._lease, max_attempts=self._retry_max)
+        rows = self._db.settle_lookups(
+            self._worker,
+            [a.request.id for a in answers],
+            [[c.raw for c in a.candidates] for a in answers],
+            claim_next=claim_next,
+            lease=self._lease,
+            max_attempts=self._retry_max,
+        )
+        outcomes: dict[int, LookupOutcome] = {}
+        claimed: list[LookupRequest] = []
+        for row in rows:
+            if row.status == "processing":
+                claimed.append(row)
+            elif row.status == "done" and row.outcome:
+                outcomes[row.id] = LookupOutcome(row.outcome)
+            elif row.status == "review":
+                outcomes[row.id] = LookupOutcome.REVIEW
+            else:  # the answer was unusable: a failed attempt (pending again, or failed), last_error says why
+                logger.warning("EQC's answer for request %d was unusable: %s", row.id, row.last_error)
+                outcomes[row.id] = LookupOutcome.FAILED if row.status == "failed" else LookupOutcome.RETRIED
+        lost = [a.request.id for a in answers if a.request.id not in outcomes]
         if lost:
             logger.warning("request(s) %s were taken over before they could be settled", lost)
-        return [settled.get(a.request.id, LookupOutcome.LOST) for a in answers], claimed
-
-    def _choose(self, request: LookupRequest, candidates: Sequence[CompanySearchResult]) -> CompanySearchResult:
-        """The candidate whose normalized full name equals the request's, else EQC's first."""
-        if len(candidates) == 1:
-            return candidates[0]
-        keys = self._db.normalize_names([c.company_full_name for c in candidates])
-        for candidate, key in zip(candidates, keys, strict=True):
-            if key == request.normalized_name:
-                return candidate
-        return candidates[0]
+        return [outcomes.get(a.request.id, LookupOutcome.LOST) for a in answers], claimed
 
     def _fail(self, request: LookupRequest, error: str, retry_after: timedelta | None) -> LookupOutcome:
         try:

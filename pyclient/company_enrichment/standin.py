@@ -19,15 +19,18 @@ Fixtures file (UTF-8 JSON)::
 
 ``token`` is the value the ``token`` header must carry. Per company, ``companyId`` (a string; a bare number is
 accepted) and ``companyFullName`` are required and ids are unique; ``unite_code`` may be null or absent;
-``aliases`` and ``detail`` are optional. ``detail`` is free-form: its fields are returned inside ``businessInfodto``
-next to companyId, companyFullName and unite_code (which it cannot override).
+``aliases``, ``pinyin`` (keys matched by pinyin, rightly or not), ``untyped`` and ``detail`` are optional.
+``detail`` is free-form: its fields are returned inside ``businessInfodto`` next to companyId, companyFullName and
+unite_code (which it cannot override).
 
 Protocol, as EQC:
 
-* ``GET /kg-api-hfd/api/search/?key=<name>`` -> 200 ``{"list": [{"companyId", "companyFullName", "unite_code"}]}``.
-  A company matches when the key, compared after NFKC, removing all whitespace and lower-casing, equals its full
-  name or one of its aliases (exact matches, listed first), or is a substring of its full name and at least two
-  characters long. At most 10 results, in fixture order within each group; no match gives ``{"list": []}``.
+* ``GET /kg-api-hfd/api/search/?key=<name>`` -> 200
+  ``{"list": [{"companyId", "companyFullName", "unite_code", "type"}]}``. A company matches when the key, compared
+  after NFKC, removing all whitespace and lower-casing, equals its full name (type ``全称精确匹配``) or one of its
+  aliases (``模糊匹配``) -- these first --, or one of its ``pinyin`` keys (``拼音``), or is a substring of its full
+  name and at least two characters long (``模糊匹配``). A company marked ``untyped`` has no ``type``. At most 10
+  results, in fixture order within each group; no match gives ``{"list": []}``.
 * ``GET /kg-api-hfd/api/search/findDepart?targetId=<companyId>`` -> 200 ``{"businessInfodto": {...}}``; an unknown
   id gives 200 ``{"businessInfodto": {}}``.
 * A missing or wrong ``token`` header gives 401 ``{"error": "Unauthorized"}``.
@@ -117,6 +120,10 @@ class FixtureCompany(BaseModel):
     company_full_name: str = Field(alias="companyFullName", min_length=1)
     unite_code: str | None = None
     aliases: tuple[str, ...] = ()
+    pinyin: tuple[str, ...] = ()
+    """Keys EQC matches to this company by pinyin (type 拼音), rightly or not."""
+    untyped: bool = False
+    """Its candidates carry no ``type`` (EQC sometimes leaves it out)."""
     detail: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("company_id", mode="before")
@@ -216,6 +223,7 @@ class _IndexedCompany:
     company: FixtureCompany
     name_key: str
     alias_keys: frozenset[str]
+    pinyin_keys: frozenset[str]
 
 
 @dataclass
@@ -252,7 +260,12 @@ class _State:
         self.fixtures = fixtures
         self._by_id = {company.company_id: company for company in fixtures.companies}
         self._index = [
-            _IndexedCompany(company, _normalize(company.company_full_name), frozenset(map(_normalize, company.aliases)))
+            _IndexedCompany(
+                company,
+                _normalize(company.company_full_name),
+                frozenset(map(_normalize, company.aliases)),
+                frozenset(map(_normalize, company.pinyin)),
+            )
             for company in fixtures.companies
         ]
         self._token = fixtures.token.encode("utf-8")
@@ -273,15 +286,24 @@ class _State:
 
     def search(self, key: str) -> dict[str, Any]:
         wanted = _normalize(key)
-        exact: list[FixtureCompany] = []
-        partial: list[FixtureCompany] = []
+        exact: list[dict[str, Any]] = []
+        partial: list[dict[str, Any]] = []
         if wanted:
             for entry in self._index:
-                if wanted == entry.name_key or wanted in entry.alias_keys:
-                    exact.append(entry.company)
+                if wanted == entry.name_key:
+                    exact.append(self._candidate(entry.company, "全称精确匹配"))
+                elif wanted in entry.alias_keys:
+                    exact.append(self._candidate(entry.company, "模糊匹配"))
+                elif wanted in entry.pinyin_keys:
+                    partial.append(self._candidate(entry.company, "拼音"))
                 elif len(wanted) >= 2 and wanted in entry.name_key:
-                    partial.append(entry.company)
-        return {"list": [self._summary(company) for company in (exact + partial)[:MAX_SEARCH_RESULTS]]}
+                    partial.append(self._candidate(entry.company, "模糊匹配"))
+        return {"list": (exact + partial)[:MAX_SEARCH_RESULTS]}
+
+    def _candidate(self, company: FixtureCompany, match_type: str) -> dict[str, Any]:
+        """One item of a search answer: the summary and how EQC matched it (``type``), unless untyped."""
+        summary = self._summary(company)
+        return summary if company.untyped else {**summary, "type": match_type}
 
     def detail(self, target_id: str) -> dict[str, Any]:
         company = self._by_id.get(target_id.strip())

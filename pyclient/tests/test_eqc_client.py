@@ -136,13 +136,13 @@ def test_search_returns_every_result_and_sends_token_and_encoded_key(
 
     results = client.search_company(f"  {PINGAN} ")
 
-    assert results == [
-        CompanySearchResult(company_id=PINGAN_ID, company_full_name=PINGAN, unite_code="91440300100012316L"),
-        CompanySearchResult(company_id="680000001", company_full_name="深圳市平安达物流有限公司", unite_code=None),
-        CompanySearchResult(
-            company_id="680000002", company_full_name="上海平安里物业管理有限公司", unite_code="91310106536861562Y"
-        ),
+    assert [(r.company_id, r.company_full_name, r.unite_code, r.match_type) for r in results] == [
+        (PINGAN_ID, PINGAN, "91440300100012316L", None),
+        ("680000001", "深圳市平安达物流有限公司", None, None),
+        ("680000002", "上海平安里物业管理有限公司", "91310106536861562Y", None),
     ]
+    # the entries exactly as EQC sent them: the database scores and keeps those
+    assert [r.raw for r in results] == route.calls.last.response.json()["list"]
     assert route.call_count == 1
     request = route.calls.last.request
     assert request.method == "GET"

@@ -211,7 +211,14 @@ def test_raw_protocol(standin: EQCStandin) -> None:
     assert search.status_code == 200
     assert search.headers["content-type"].startswith("application/json")
     assert search.json() == {
-        "list": [{"companyId": "680000103", "companyFullName": "深圳市平安达物流有限公司", "unite_code": None}]
+        "list": [
+            {
+                "companyId": "680000103",
+                "companyFullName": "深圳市平安达物流有限公司",
+                "unite_code": None,
+                "type": "模糊匹配",
+            }
+        ]
     }
     assert unknown.json() == {"businessInfodto": {}}
     assert no_slash.json()["list"][0]["companyId"] == PINGAN_ID
@@ -569,3 +576,21 @@ def test_serve_in_a_subprocess(stop_signal: signal.Signals, sleeper: RecordingSl
         assert process.stdout is not None and process.stderr is not None
         process.stdout.close()
         process.stderr.close()
+
+
+def test_every_candidate_says_how_it_matched() -> None:
+    """EQC's ``type``: exact full name, alias or substring (fuzzy), pinyin; absent for an untyped company."""
+    fixtures = {
+        "token": "t",
+        "companies": [
+            {"companyId": "1", "companyFullName": "类型甲科技有限公司", "aliases": ["类型甲"]},
+            {"companyId": "2", "companyFullName": "磊星佳贸易有限公司", "pinyin": ["类型甲科技有限公司"]},
+            {"companyId": "3", "companyFullName": "类型甲科技有限公司上海分公司", "untyped": True},
+        ],
+    }
+    with EQCStandin(fixtures).start() as server, httpx.Client(base_url=server.url, headers={"token": "t"}) as http:
+        full = http.get(SEARCH_PATH, params={"key": "类型甲科技有限公司"}).json()["list"]
+        alias = http.get(SEARCH_PATH, params={"key": "类型甲"}).json()["list"]
+    assert [(c["companyId"], c.get("type")) for c in full] == [("1", "全称精确匹配"), ("2", "拼音"), ("3", None)]
+    assert "type" not in full[2]
+    assert [(c["companyId"], c.get("type")) for c in alias] == [("1", "模糊匹配"), ("3", None)]
