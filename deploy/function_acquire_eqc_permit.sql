@@ -1,4 +1,5 @@
 -- Deploy company_enrichment:function_acquire_eqc_permit to pg
+-- (reworked after v0.1.0: the clock is read after the bucket's row lock is taken)
 -- requires: table_eqc_rate_limit
 
 BEGIN;
@@ -19,7 +20,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    _now  timestamptz := pg_catalog.clock_timestamp();
+    _now  timestamptz;
     _next timestamptz;
 BEGIN
     IF rate_per_minute IS NULL OR rate_per_minute NOT BETWEEN 1 AND 60000 OR COALESCE(bucket, '') = ''
@@ -35,6 +36,10 @@ BEGIN
     ON CONFLICT ON CONSTRAINT eqc_rate_limit_pkey DO NOTHING;
     SELECT l.next_allowed_at INTO _next FROM enterprise.eqc_rate_limit AS l
      WHERE l.bucket = acquire_eqc_permit.bucket FOR UPDATE;
+    -- The time, read only now that the bucket is ours: a session that waited
+    -- for the lock would otherwise book its slot from the time it started
+    -- waiting, and two permits could go out closer together than the rate.
+    _now := pg_catalog.clock_timestamp();
     IF _next > _now THEN
         RETURN EXTRACT(epoch FROM _next - _now)::double precision;
     END IF;

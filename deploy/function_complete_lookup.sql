@@ -1,4 +1,6 @@
 -- Deploy company_enrichment:function_complete_lookup to pg
+-- (reworked after v0.1.0: the company id is checked against the request's key,
+-- so a queued spelling cut at 255 characters settles like any other)
 -- requires: function_held_lookup
 -- requires: function_complete_lookups
 
@@ -24,7 +26,10 @@ AS $$
 DECLARE
     _r enterprise.lookup_requests := enterprise._held_lookup(request_id, worker);
 BEGIN
-    PERFORM enterprise._check_mapping(_r.name, canonical_id, 'name');
+    -- The id is checked here so that a bad one raises (complete_lookups would
+    -- record it as a failed attempt); normalized_name is always a storable
+    -- alias, whatever the queue kept of the spelling.
+    PERFORM enterprise._check_mapping(_r.normalized_name, canonical_id, 'name');
     SELECT * INTO STRICT _r
       FROM enterprise.complete_lookups(worker, ARRAY[request_id], ARRAY[canonical_id],
                                        ARRAY[official_name], ARRAY[unite_code]);

@@ -1,9 +1,12 @@
 -- Deploy company_enrichment:function_complete_lookups to pg
+-- (reworked after v0.1.0: one unusable answer fails its own request, never the
+-- batch; a queued spelling cut at 255 characters is cached under the request key)
 -- requires: table_lookup_requests
 -- requires: function_check_worker
 -- requires: function_cache_learned_mappings
 -- requires: function_name_temp_key
 -- requires: function_claim_lookups
+-- requires: function_fail_lookup
 
 BEGIN;
 
@@ -11,15 +14,21 @@ BEGIN;
 -- one answer. canonical_ids[i] NULL means EQC found nothing (not_found);
 -- otherwise the request is found and its name (and EQC's official name, when
 -- it normalizes differently and fits) is cached as a learned mapping, never
--- over a curated row. A not-found name gets its TEMP id now, so the next
--- resolution mints nothing. Requests the worker no longer holds are skipped:
--- the rows returned are the ones settled (compare ids to see which were lost).
--- Every found answer is validated first; a bad canonical id raises and
--- nothing is written.
--- claim_next > 0 also claims the worker's next batch (claim_lookups with
--- that batch size, lease and max_attempts) in the same transaction: a worker
--- loop then costs one round trip and one commit per batch. The claimed rows
--- follow the settled ones (status processing instead of done).
+-- over a curated row. The name cached is always one whose key is the
+-- request's normalized_name: the queued spelling, or the key itself when the
+-- queue kept only the first 255 characters of a longer spelling (its key may
+-- then differ: a decoration or blanks were cut off). A not-found name gets its
+-- TEMP id now, so the next resolution mints nothing.
+-- Requests the worker no longer holds are skipped. An answer the mapping
+-- table cannot hold (a blank or over-long company id) settles nothing: it is
+-- a failed attempt of its own request (fail_lookup: retried after a backoff,
+-- or failed at max_attempts, last_error saying why), and the other answers
+-- of the batch settle as usual.
+-- Rows returned: the settled ones (status done), then the ones whose answer
+-- was unusable (status pending or failed), then, with claim_next > 0, the
+-- worker's next batch (claim_lookups with that batch size, lease and
+-- max_attempts), claimed in the same transaction (status processing). Compare
+-- ids to see which were lost.
 CREATE OR REPLACE FUNCTION enterprise.complete_lookups(
     worker         text,
     request_ids    bigint[],
@@ -41,7 +50,13 @@ SET jit = off
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-    _n integer := pg_catalog.cardinality(request_ids);
+    _n       integer := pg_catalog.cardinality(request_ids);
+    _ids     bigint[];
+    _aliases text[];
+    _found   text[];
+    _bad     bigint[] := '{}';
+    _why     text[]   := '{}';
+    _detail  text;
 BEGIN
     PERFORM enterprise._check_worker(worker);
     IF request_ids IS NULL OR canonical_ids IS NULL
@@ -62,25 +77,66 @@ BEGIN
             HINT    = 'Pass one element per request in each array (NULL arrays for official_names and unite_codes).';
     END IF;
 
-    RETURN QUERY
+    -- Lock what the worker holds (the rest is skipped), with the name each
+    -- found answer caches.
     WITH held AS MATERIALIZED (
-        -- Lock what the worker holds; the rest is skipped.
-        SELECT a.ord, q.id, q.name, q.normalized_name,
-               pg_catalog.btrim(a.canonical_id) AS canonical_id,
-               NULLIF(pg_catalog.btrim(a.official_name), '') AS official_name,
-               NULLIF(pg_catalog.btrim(a.unite_code), '') AS unite_code
-          FROM ROWS FROM (pg_catalog.unnest(request_ids), pg_catalog.unnest(canonical_ids),
-                          pg_catalog.unnest(official_names), pg_catalog.unnest(unite_codes))
-               WITH ORDINALITY AS a(request_id, canonical_id, official_name, unite_code, ord)
+        SELECT q.id,
+               CASE WHEN pg_catalog.length(q.name) < 255
+                         -- a spelling the queue kept whole has the request's key
+                         OR enterprise.normalize_name(q.name) = q.normalized_name
+                    THEN q.name ELSE q.normalized_name
+               END AS alias,
+               a.canonical_id
+          FROM ROWS FROM (pg_catalog.unnest(request_ids), pg_catalog.unnest(canonical_ids))
+               WITH ORDINALITY AS a(request_id, canonical_id, ord)
           JOIN enterprise.lookup_requests AS q ON q.id = a.request_id
          -- "= ANY" keeps the plan a primary-key probe whatever the statistics
          WHERE q.id = ANY (complete_lookups.request_ids)
            AND q.status = 'processing' AND q.lease_owner = complete_lookups.worker
+         ORDER BY a.ord
            FOR UPDATE OF q
+    )
+    SELECT pg_catalog.array_agg(h.id), pg_catalog.array_agg(h.alias), pg_catalog.array_agg(h.canonical_id)
+      INTO _ids, _aliases, _found
+      FROM held AS h;
+
+    -- Answers the mapping table cannot hold. Checked all at once; only when
+    -- that fails (rare) one by one, to fail just the culprits.
+    BEGIN
+        PERFORM enterprise._check_mapping(u.alias, u.canonical_id, 'name')
+           FROM ROWS FROM (pg_catalog.unnest(_aliases), pg_catalog.unnest(_found)) AS u(alias, canonical_id)
+          WHERE u.canonical_id IS NOT NULL;
+    EXCEPTION WHEN invalid_parameter_value OR string_data_right_truncation THEN
+        FOR i IN 1 .. COALESCE(pg_catalog.cardinality(_ids), 0) LOOP
+            CONTINUE WHEN _found[i] IS NULL;
+            BEGIN
+                PERFORM enterprise._check_mapping(_aliases[i], _found[i], 'name');
+            EXCEPTION WHEN invalid_parameter_value OR string_data_right_truncation THEN
+                GET STACKED DIAGNOSTICS _detail = PG_EXCEPTION_DETAIL;
+                _bad := _bad || _ids[i];
+                _why := _why || pg_catalog.format('unusable EQC answer: %s (%s)', SQLERRM, _detail);
+            END;
+        END LOOP;
+    END;
+
+    RETURN QUERY
+    WITH held AS (
+        SELECT q.id, h.alias, q.normalized_name,
+               pg_catalog.btrim(a.canonical_id) AS canonical_id,
+               NULLIF(pg_catalog.btrim(a.official_name), '') AS official_name,
+               NULLIF(pg_catalog.btrim(a.unite_code), '') AS unite_code,
+               a.ord
+          FROM ROWS FROM (pg_catalog.unnest(request_ids), pg_catalog.unnest(canonical_ids),
+                          pg_catalog.unnest(official_names), pg_catalog.unnest(unite_codes))
+               WITH ORDINALITY AS a(request_id, canonical_id, official_name, unite_code, ord)
+          JOIN ROWS FROM (pg_catalog.unnest(_ids), pg_catalog.unnest(_aliases)) AS h(id, alias)
+            ON h.id = a.request_id
+          JOIN enterprise.lookup_requests AS q ON q.id = h.id
+         WHERE q.id = ANY (_ids) AND NOT q.id = ANY (_bad)
     ),
     learned AS (
         -- The queued name, and EQC's official name when it is another key that fits.
-        SELECT h.ord, 0 AS rank, h.name AS alias, h.canonical_id FROM held AS h WHERE h.canonical_id IS NOT NULL
+        SELECT h.ord, 0 AS rank, h.alias, h.canonical_id FROM held AS h WHERE h.canonical_id IS NOT NULL
         UNION ALL
         SELECT h.ord, 1, h.official_name, h.canonical_id
           FROM held AS h
@@ -88,7 +144,6 @@ BEGIN
            AND COALESCE(enterprise.normalize_name(h.official_name), '') NOT IN ('', h.normalized_name)
     ),
     cached AS (
-        -- Validates every found id first: a bad one raises and nothing is written.
         SELECT pg_catalog.count(*) AS n
           FROM enterprise._cache_learned_mappings(
                    (SELECT pg_catalog.array_agg(l.alias ORDER BY l.ord, l.rank) FROM learned AS l),
@@ -114,7 +169,7 @@ BEGIN
                lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
                completed_at = pg_catalog.now(), updated_at = pg_catalog.now()
           FROM held AS h
-         WHERE q.id = ANY (complete_lookups.request_ids) AND q.id = h.id
+         WHERE q.id = ANY (_ids) AND q.id = h.id
         RETURNING q.*
     )
     SELECT s.*
@@ -124,6 +179,10 @@ BEGIN
      CROSS JOIN (SELECT pg_catalog.count(*) FROM minted) AS m
      ORDER BY s.id;
 
+    FOR i IN 1 .. pg_catalog.cardinality(_bad) LOOP
+        RETURN NEXT enterprise.fail_lookup(_bad[i], worker, _why[i], max_attempts => complete_lookups.max_attempts);
+    END LOOP;
+
     IF claim_next > 0 THEN
         RETURN QUERY SELECT * FROM enterprise.claim_lookups(claim_next, worker, lease, max_attempts);
     END IF;
@@ -132,9 +191,11 @@ $$;
 
 COMMENT ON FUNCTION enterprise.complete_lookups(text, bigint[], text[], text[], text[], integer, interval, integer) IS
     'Settles many held lookups at once (canonical_ids[i] NULL = not found): caches found names as '
-    'learned mappings, mints TEMP ids for names not found, marks the requests done; skips requests the '
-    'worker does not hold and returns the settled rows, then (claim_next > 0) the next batch it claims. '
-    'Errors: 22023/22001 invalid worker, arrays or canonical id; those of claim_lookups.';
+    'learned mappings under the request''s key, mints TEMP ids for names not found, marks the requests '
+    'done; skips requests the worker does not hold; an unusable company id is a failed attempt of its own '
+    'request (fail_lookup), never an error of the batch. Returns the settled rows, the failed attempts, '
+    'then (claim_next > 0) the next batch it claims. Errors: 22023 invalid worker or arrays; those of '
+    'claim_lookups.';
 
 REVOKE ALL ON FUNCTION enterprise.complete_lookups(text, bigint[], text[], text[], text[], integer, interval, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION enterprise.complete_lookups(text, bigint[], text[], text[], text[], integer, interval, integer) TO enrichment_worker;

@@ -1,4 +1,5 @@
 -- Deploy company_enrichment:function_lookup_company_ids to pg
+-- (reworked after v0.1.0: the negative-cache probe reads the settings row by its key)
 -- requires: table_company_mapping
 -- requires: type_company_id_result
 -- requires: table_lookup_requests
@@ -75,7 +76,12 @@ BEGIN ATOMIC
                    EXISTS (SELECT 1 FROM enterprise.lookup_requests AS q
                             WHERE q.normalized_name = k.name_key AND q.status = 'done' AND q.outcome = 'not_found'
                               AND q.completed_at > pg_catalog.now()
-                                  - (SELECT c.negative_cache_period FROM enterprise.queue_settings AS c))
+                                  -- the settings row by its key: an index probe even under
+                                  -- enable_seqscan = off, whose penalty would otherwise be
+                                  -- charged to every per-name probe and make the planner
+                                  -- read every recent not_found answer into a hash instead
+                                  - (SELECT c.negative_cache_period FROM enterprise.queue_settings AS c
+                                      WHERE c.singleton))
                    -- a key too long to cache cannot usefully be looked up
                    OR pg_catalog.length(k.name_key) > 255
                END AS temp_by_name,

@@ -1,6 +1,6 @@
 -- complete_lookups: many answers settled in one transaction.
 BEGIN;
-SELECT plan(14);
+SELECT plan(19);
 
 DELETE FROM enterprise.lookup_requests;
 SELECT enterprise.upsert_internal_mappings(ARRAY['批量人工公司'], ARRAY['750000009'], ARRAY['name']);
@@ -12,15 +12,6 @@ CREATE FUNCTION pg_temp.rid(n text) RETURNS bigint LANGUAGE sql AS $$
 
 SELECT throws_ok($$SELECT * FROM enterprise.complete_lookups('w1', ARRAY[1, 2]::bigint[], ARRAY['1'])$$, '22023',
     'complete_lookups: the input arrays must be one-dimensional and of equal length', 'arrays of different lengths are refused');
-SELECT throws_ok(
-    format($$SELECT * FROM enterprise.complete_lookups('w1', ARRAY[%s, %s], ARRAY['750000001', %L])$$,
-           pg_temp.rid('批量甲公司'), pg_temp.rid('批量乙公司'), repeat('9', 51)),
-    '22001', 'canonical_id is longer than 50 characters', 'one bad id refuses the whole batch');
-SELECT results_eq($$SELECT count(*) FILTER (WHERE status = 'processing'), count(*) FROM enterprise.lookup_requests$$,
-    $$VALUES (5::bigint, 5::bigint)$$, 'and nothing was settled');
-SELECT is((SELECT count(*) FROM enterprise.company_mapping WHERE lookup_key LIKE '批量%' AND source = 'EQC'), 0::bigint,
-    'nor cached');
-
 CREATE TEMP TABLE settled ON COMMIT DROP AS
 SELECT * FROM enterprise.complete_lookups(
     'w1',
@@ -64,6 +55,43 @@ SELECT results_eq(
     'claim_next: the settled rows, then the next batch claimed in the same transaction');
 SELECT is((SELECT attempts FROM enterprise.lookup_requests WHERE normalized_name = '批量己公司'), 1,
     'claimed like claim_lookups does');
+
+-- One unusable answer fails its own request; the rest of the batch settles.
+SELECT enterprise.enqueue_lookup(n) FROM unnest(ARRAY['批量庚公司', '批量辛公司', '批量壬公司']) n;
+SELECT count(*) FROM enterprise.claim_lookups(3, 'w4');
+SELECT results_eq(
+    format($$SELECT normalized_name, status, outcome, lease_owner
+               FROM enterprise.complete_lookups('w4', ARRAY[%s, %s, %s], ARRAY['750000011', %L, '  '], max_attempts => 1)$$,
+           pg_temp.rid('批量庚公司'), pg_temp.rid('批量辛公司'), pg_temp.rid('批量壬公司'), repeat('9', 51)),
+    $$VALUES ('批量庚公司', 'done', 'found', NULL::text), ('批量辛公司', 'failed', NULL, NULL), ('批量壬公司', 'failed', NULL, NULL)$$,
+    'an over-long and a blank company id fail their own requests (here at max_attempts 1); the good answer settles');
+SELECT is((SELECT canonical_id::text FROM enterprise.company_mapping WHERE lookup_key = '批量庚公司' AND source = 'EQC'),
+    '750000011', 'the good answer is cached');
+SELECT results_eq($$SELECT normalized_name, last_error FROM enterprise.lookup_requests
+                     WHERE normalized_name IN ('批量辛公司', '批量壬公司') ORDER BY normalized_name DESC$$,
+    $$VALUES ('批量辛公司', 'unusable EQC answer: canonical_id is longer than 50 characters (alias_name ''批量辛公司'' has canonical_id ''' || repeat('9', 51) || ''' (51 characters))'),
+             ('批量壬公司', 'unusable EQC answer: canonical_id is empty (alias_name ''批量壬公司'' (match_type name) has canonical_id ''  '')')$$,
+    'last_error says what was wrong with the answer');
+SELECT is((SELECT count(*) FROM enterprise.company_mapping WHERE lookup_key IN ('批量辛公司', '批量壬公司')), 0::bigint,
+    'nothing is cached for them');
+
+-- A spelling longer than 255 characters: the queue keeps 255 of them, the key is the whole name's.
+SELECT (SELECT request_id FROM enterprise.resolve_company_ids(customer_names => ARRAY[
+            repeat('甲', 250) || '有限公司（已注销）', repeat(E'\t', 300) || '乙科技有限公司'])
+         WHERE ordinal = 1) AS long_a \gset
+SELECT is((SELECT count(*)::int FROM enterprise.claim_lookups(5, 'w5')), 2, 'both long spellings are queued and claimed');
+SELECT results_eq(
+    format($$SELECT normalized_name, status FROM enterprise.complete_lookups('w5', ARRAY[%s, %s], ARRAY['750000021', '750000022'])
+              ORDER BY length(normalized_name) DESC$$, pg_temp.rid(repeat('甲', 250) || '有限公司'), pg_temp.rid('乙科技有限公司')),
+    format($$VALUES (%L, 'done'), ('乙科技有限公司', 'done')$$, repeat('甲', 250) || '有限公司'),
+    'a queued spelling cut at 255 characters settles (255 tabs included: no "empty lookup key")');
+SELECT results_eq($$SELECT status, company_id, request_id FROM enterprise.resolve_company_ids(customer_names => ARRAY[
+                        repeat('甲', 250) || '有限公司（已注销）', repeat(E'\t', 300) || '乙科技有限公司'])$$,
+    $$VALUES ('success_external', '750000021', NULL::bigint), ('success_external', '750000022', NULL)$$,
+    'and both names resolve from the cache: nothing is queued again');
+SELECT is((SELECT count(*) FROM enterprise.company_mapping m JOIN enterprise.lookup_requests q ON q.normalized_name = m.lookup_key
+            WHERE m.source = 'EQC' AND q.company_id IN ('750000021', '750000022') AND m.match_type = 'name'), 2::bigint,
+    'each learned row''s key is its request''s normalized_name');
 
 SELECT * FROM finish();
 ROLLBACK;

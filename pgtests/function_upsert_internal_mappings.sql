@@ -1,6 +1,6 @@
 -- upsert_internal_mappings: contract, counts, curated over learned, all-or-nothing errors.
 BEGIN;
-SELECT plan(21);
+SELECT plan(23);
 
 -- DETAIL and HINT of the error a statement raises.
 CREATE FUNCTION pg_temp.error_detail(statement text) RETURNS text LANGUAGE plpgsql AS $f$
@@ -46,8 +46,15 @@ SELECT throws_ok($$SELECT enterprise.upsert_internal_mappings(ARRAY['A1', 'A2'],
 SELECT throws_ok($$SELECT enterprise.upsert_internal_mappings(ARRAY['E-OK', 'E-BAD'], ARRAY['1', '2'], ARRAY['plan', 'planet'])$$,
     '22023', 'invalid match_type', 'an invalid match type is rejected');
 SELECT is(pg_temp.error_detail($$SELECT enterprise.upsert_internal_mappings(ARRAY['E-OK', 'E-OK'], ARRAY['1', '2'], ARRAY['plan', 'plan'])$$),
-    'rows 1, 2: alias_name ''E-OK'' (match_type plan) -> 1, 2 / Keep one row per alias and match_type.',
+    'rows 1, 2: alias_name ''E-OK'' (match_type plan, lookup key ''E-OK'') -> 1, 2 / Keep one company id per alias and match_type; names are compared after normalize_name, so spellings that differ only by spaces, brackets or status words (已注销, 已转出) are one alias.',
     'a duplicate alias names both rows');
+SELECT is(pg_temp.error_detail($$SELECT enterprise.upsert_internal_mappings(ARRAY['E-OK', '丙公司', 'E-2', ' 丙公司（已注销）'],
+                                   ARRAY['1', '111111111', '2', '222222222'], ARRAY['plan', 'name', 'plan', 'name'])$$),
+    'rows 2, 4: alias_name ''丙公司'', ''丙公司（已注销）'' (match_type name, lookup key ''丙公司'') -> 111111111, 222222222 / Keep one company id per alias and match_type; names are compared after normalize_name, so spellings that differ only by spaces, brackets or status words (已注销, 已转出) are one alias.',
+    'two aliases of one kind with one lookup key and different ids are rejected, naming both rows');
+SELECT is((SELECT inserted::int FROM enterprise.upsert_internal_mappings(ARRAY['丁公司', '丁公司（已注销）', '丁公司'],
+                                   ARRAY['333333333', '333333333', '444444444'], ARRAY['name', 'name', 'account_name'])), 3,
+    'one lookup key with one id is fine, and so is the same key in another kind');
 SELECT is(pg_temp.error_detail($$SELECT enterprise.upsert_internal_mappings(ARRAY['E-OK', 'E-BAD'], ARRAY['1', '2'], ARRAY['plan', 'planet'])$$),
     'row 2: alias_name ''E-BAD'' has match_type ''planet'' / match_type is one of plan, account, hardcode, name, account_name.',
     'DETAIL names the row and its values, HINT says how to fix it');

@@ -28,8 +28,8 @@ SELECT set_eq(
          AND has_function_privilege('enrichment_worker', p.oid, 'EXECUTE')$$,
     ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'normalize_name',
           'enqueue_lookup', 'claim_lookups', 'claim_lookup', 'complete_lookup', 'complete_lookups',
-          'complete_lookup_not_found', 'fail_lookup', 'release_lookups', 'cache_company_mapping',
-          'next_temp_id', 'acquire_eqc_permit'],
+          'complete_lookup_not_found', 'fail_lookup', 'release_lookups', 'renew_lookup_leases',
+          'cache_company_mapping', 'next_temp_id', 'acquire_eqc_permit'],
     'enrichment_worker may execute exactly reader + queue, cache, TEMP ids and the rate limiter');
 SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

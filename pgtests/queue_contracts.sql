@@ -1,7 +1,7 @@
 -- The lookup queue's public functions: signature, return type, volatility,
 -- SECURITY DEFINER, and who may call them (PUBLIC and each role).
 BEGIN;
-SELECT plan(104);
+SELECT plan(112);
 
 CREATE TEMP TABLE contract (fn name, args name[], returns text, reader boolean, worker boolean, admin boolean) ON COMMIT DROP;
 INSERT INTO contract VALUES
@@ -13,6 +13,7 @@ INSERT INTO contract VALUES
     ('complete_lookups', ARRAY['text', 'bigint[]', 'text[]', 'text[]', 'text[]', 'integer', 'interval', 'integer'], 'setof enterprise.lookup_requests', false, true, false),
     ('fail_lookup', ARRAY['bigint', 'text', 'text', 'interval', 'integer', 'interval'], 'enterprise.lookup_requests', false, true, false),
     ('release_lookups', ARRAY['text', 'bigint[]'], 'integer', false, true, false),
+    ('renew_lookup_leases', ARRAY['text', 'bigint[]', 'interval'], 'setof bigint', false, true, false),
     ('requeue_failed', ARRAY['interval'], 'integer', false, false, true),
     ('prune_lookup_requests', ARRAY['interval', 'integer', 'bigint'], 'bigint', false, false, true),
     ('configure_lookup_queue', ARRAY['integer', 'interval', 'interval', 'interval', 'interval', 'interval'], 'enterprise.queue_settings', false, false, true),

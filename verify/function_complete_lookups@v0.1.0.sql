@@ -1,0 +1,8 @@
+-- Verify company_enrichment:function_complete_lookups on pg
+
+BEGIN;
+
+SELECT 1 / pg_catalog.has_function_privilege('enrichment_worker',
+    'enterprise.complete_lookups(text, bigint[], text[], text[], text[], integer, interval, integer)', 'EXECUTE')::int;
+
+ROLLBACK;
