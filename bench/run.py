@@ -36,6 +36,7 @@ SCRATCH = (
     "enrichment_bench_cli",
     "enrichment_bench_eqc",
     "enrichment_bench_history",
+    "enrichment_bench_history_empty",
     "bench_procrastinate",
     "bench_pgqueuer",
 )

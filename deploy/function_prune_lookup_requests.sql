@@ -53,7 +53,7 @@ BEGIN
     _cache_from := pg_catalog.now() - _negative;
     WHILE _total < COALESCE(max_rows, _total + 1) LOOP
         WITH batch AS MATERIALIZED (
-            SELECT d.id, d.completed_at
+            SELECT d.ctid AS tid, d.id, d.completed_at
               FROM enterprise.lookup_requests AS d
              WHERE d.status = 'done'
                AND (d.completed_at, d.id) > (_after_at, _after_id)
@@ -62,10 +62,10 @@ BEGIN
              ORDER BY d.completed_at, d.id
              LIMIT LEAST(batch_size, COALESCE(max_rows - _total, batch_size))
         ), gone AS (
-            -- The row's own conditions again: a row changed since the batch read it is rechecked.
+            -- By tuple id, no second index descent per row. The row's own conditions again: a row
+            -- changed since the batch read it is rechecked (and one moved by an update is left alone).
             DELETE FROM enterprise.lookup_requests AS q
-             USING batch AS b
-             WHERE q.id = b.id
+             WHERE q.ctid = ANY (ARRAY(SELECT b.tid FROM batch AS b))
                AND q.status = 'done'
                AND q.completed_at < _before
                AND NOT (q.outcome = 'not_found' AND q.completed_at >= _cache_from)

@@ -59,9 +59,9 @@ def test_prune_reads_each_row_a_bounded_number_of_times(db_uri: str, empty_queue
     rows, batch = 3_000, 10
     deleted, visited = prune_visits(db_uri, tag, rows, ties=50, batch=batch)
     assert deleted == rows
-    # One index entry per row for the batch scans and one primary-key probe per row for the DELETE: 2 per row.
-    # The slack is for dead entries an earlier test left in the range (a concurrent autoanalyze can keep VACUUM
-    # from removing them). The old prune read about rows²/(2·batch) = 450,000 here.
+    # One index entry per row for the batch scans (the DELETE goes by tuple id): 3,000. The slack is for dead
+    # entries an earlier test left in the range (a concurrent autoanalyze can keep VACUUM from removing them).
+    # The old prune read about rows²/(2·batch) = 450,000 here (458,104).
     assert visited <= 4 * rows, f"{visited:,} tuples read to prune {rows:,} rows in batches of {batch}"
 
 
@@ -73,7 +73,7 @@ def test_prune_work_grows_linearly_even_when_every_row_shares_one_completed_at(
     small_deleted, small = prune_visits(db_uri, f"{tag}-s", 1_000, ties=1_000_000, batch=batch)
     large_deleted, large = prune_visits(db_uri, f"{tag}-l", 4_000, ties=1_000_000, batch=batch)
     assert (small_deleted, large_deleted) == (1_000, 4_000)
-    # Linear: about 2 per row, as above (the old prune: 810,804 for 4,000 rows, 52,704 for 1,000, 15x).
+    # Linear: one per row, as above (the old prune: 810,804 for 4,000 rows, 52,704 for 1,000, 15x).
     assert large <= 4 * 4_000, f"{large:,} tuples read to prune 4,000 tied rows ({small:,} for 1,000)"
     assert large / small <= 6, f"4x the rows cost {large / small:.1f}x the tuples ({small:,} -> {large:,})"
     with psycopg.connect(db_uri) as conn:
@@ -104,3 +104,4 @@ def test_each_batch_scan_starts_at_the_cursor_in_the_index(db_uri: str, empty_qu
     assert "Index Cond: ((ROW(completed_at, id) > ROW(" in plan, plan
     assert "Seq Scan on lookup_requests" not in plan, plan
     assert "Bitmap Heap Scan on lookup_requests" not in plan, plan
+    assert "Tid Scan on lookup_requests q" in plan, plan
