@@ -1,6 +1,6 @@
 """Every benchmark, in one run: ``make bench`` (quick, under 2 minutes) or ``make bench-full``.
 
-    .venv/bin/python bench/run.py [--quick] [--only resolution,queue,temp,memory,economy] [--write]
+    .venv/bin/python bench/run.py [--quick] [--only resolution,queue,temp,memory,economy,prune,negcache] [--write]
 
 Prints each figure with its ratio against a baseline or peer measured in the same run and the command that
 reproduces it. ``--write`` (what ``make bench-full`` does) writes BENCHMARKS.md and bench/results/chart.png.
@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from bench_client import run_economy, run_memory
+from bench_history import run_negcache, run_prune
 from bench_queue import run_queue, run_temp
 from bench_resolution import run as run_resolution
 from common import ROOT, Report, drop_database, machine_facts
@@ -24,6 +25,8 @@ PARTS = {
     "temp": run_temp,
     "memory": run_memory,
     "economy": run_economy,
+    "prune": run_prune,
+    "negcache": run_negcache,
 }
 SCRATCH = (
     "enrichment_bench",
@@ -32,6 +35,8 @@ SCRATCH = (
     "enrichment_bench_temp",
     "enrichment_bench_cli",
     "enrichment_bench_eqc",
+    "enrichment_bench_history",
+    "enrichment_bench_history_empty",
     "bench_procrastinate",
     "bench_pgqueuer",
 )
@@ -108,8 +113,8 @@ def write_markdown(report: Report, facts: dict[str, object], seconds: float) -> 
         "```",
         "",
         "Each script also runs alone: `.venv/bin/python bench/bench_resolution.py [--quick]`, `bench_queue.py`,",
-        "`bench_client.py`, `peers.py --dsn ...`. Peers (procrastinate, pgqueuer) and matplotlib are bench-only",
-        "dependencies (`bench/requirements-bench.txt`), installed by `make bench`.",
+        "`bench_client.py`, `bench_history.py`, `peers.py --dsn ...`. Peers (procrastinate, pgqueuer) and matplotlib",
+        "are bench-only dependencies (`bench/requirements-bench.txt`), installed by `make bench`.",
         "",
     ]
     notes = ROOT / "bench/NOTES.md"

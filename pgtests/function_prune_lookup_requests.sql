@@ -1,6 +1,7 @@
 -- prune_lookup_requests, the lookup_queue_stats view and configure_lookup_queue.
+-- (That each batch starts at the cursor, in linear work, is pyclient/tests/test_prune_lookup_requests.py.)
 BEGIN;
-SELECT plan(14);
+SELECT plan(20);
 
 DELETE FROM enterprise.lookup_requests;
 -- 25 old found, 5 old not_found (out of the negative cache), 3 recent
@@ -37,6 +38,33 @@ SELECT is(enterprise.prune_lookup_requests(interval '1 day'), 0::bigint,
 SELECT results_eq($$SELECT status, count(*) FROM enterprise.lookup_requests GROUP BY status ORDER BY status$$,
     $$VALUES ('done', 5::bigint), ('failed', 1::bigint), ('pending', 3::bigint), ('processing', 1::bigint)$$,
     'only done requests were pruned');
+
+SELECT is(enterprise.prune_lookup_requests(interval '0', max_rows => 0), 0::bigint, 'max_rows 0 deletes nothing');
+
+-- The index the prune cursor walks.
+SELECT has_index('enterprise', 'lookup_requests', 'lookup_requests_completed_id_idx', ARRAY['completed_at', 'id'],
+    'done requests are indexed by (completed_at, id)');
+SELECT hasnt_index('enterprise', 'lookup_requests', 'lookup_requests_completed_idx', 'which replaced the (completed_at) index');
+
+-- Ties: 30 done requests at three completion times, ten each, ids interleaved; three in ten are not_found
+-- answers still inside the negative cache, kept while the found ones around them go. Batches of 4 end
+-- inside runs of equal completed_at.
+DELETE FROM enterprise.lookup_requests WHERE status = 'done';
+INSERT INTO enterprise.lookup_requests (name, normalized_name, status, outcome, company_id, completed_at)
+SELECT '同时' || i, '同时' || i, 'done',
+       CASE WHEN i % 10 < 3 THEN 'not_found' ELSE 'found' END,
+       CASE WHEN i % 10 < 3 THEN NULL ELSE '730000002' END,
+       now() - make_interval(days => 2 + 3 * (i % 3))
+  FROM generate_series(1, 30) AS i;
+CREATE TEMP TABLE kept ON COMMIT DROP AS
+SELECT id FROM enterprise.lookup_requests WHERE status = 'done' AND outcome = 'not_found';
+SELECT is(enterprise.prune_lookup_requests(interval '1 day', batch_size => 4, max_rows => 9), 9::bigint,
+    'ties: max_rows stops inside a run of equal completed_at');
+SELECT is(enterprise.prune_lookup_requests(interval '1 day', batch_size => 4), 12::bigint,
+    'ties: the next call deletes the rest, none twice');
+SELECT results_eq($$SELECT id FROM enterprise.lookup_requests WHERE status = 'done' ORDER BY id$$,
+    $$SELECT id FROM kept ORDER BY id$$,
+    'ties: exactly the negative-cache answers are left, none lost among the tied rows');
 
 -- configure_lookup_queue.
 SELECT results_eq($$SELECT max_attempts, backoff_base, default_lease FROM enterprise.configure_lookup_queue(max_attempts => 5, default_lease => interval '2 minutes')$$,
