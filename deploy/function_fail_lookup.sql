@@ -1,13 +1,15 @@
 -- Deploy company_enrichment:function_fail_lookup to pg
+-- (reworked for v0.2.0: retry_after is capped at backoff_cap)
 -- requires: function_held_lookup
 -- requires: table_queue_settings
 
 BEGIN;
 
 -- A lookup attempt failed (EQC 5xx, timeout, 429 ...). Back to pending with a
--- next attempt after retry_after when EQC said so (Retry-After), else after an
--- exponential backoff with jitter: base * 2^(attempts-1), capped, then a
--- random 50..100 % of it. When attempts has reached max_attempts the request
+-- next attempt after retry_after when EQC said so (Retry-After, at most
+-- backoff_cap: an absurd value neither overflows a timestamp nor parks the
+-- request for years), else after an exponential backoff with jitter:
+-- base * 2^(attempts-1), capped, then a random 50..100 % of it. When attempts has reached max_attempts the request
 -- becomes failed instead, keeping the error.
 CREATE OR REPLACE FUNCTION enterprise.fail_lookup(
     request_id   bigint,
@@ -29,7 +31,7 @@ DECLARE
     _base  interval;
     _delay interval;
 BEGIN
-    SELECT * INTO _s FROM enterprise.queue_settings;
+    SELECT * INTO _s FROM enterprise.queue_settings AS s WHERE s.singleton;
     _max  := COALESCE(fail_lookup.max_attempts, _s.max_attempts);
     _base := COALESCE(fail_lookup.backoff_base, _s.backoff_base);
     IF _max < 1 OR _base < '0' OR retry_after < '0' THEN
@@ -53,7 +55,8 @@ BEGIN
     END IF;
 
     _delay := COALESCE(
-        retry_after,
+        -- (LEAST ignores a NULL: no Retry-After must not become the cap)
+        CASE WHEN retry_after IS NOT NULL THEN LEAST(retry_after, _s.backoff_cap) END,
         LEAST(_s.backoff_cap, _base * pg_catalog.power(2, LEAST(_r.attempts - 1, 30)))
             * (0.5 + pg_catalog.random() / 2));
     UPDATE enterprise.lookup_requests AS q

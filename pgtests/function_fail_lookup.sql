@@ -1,7 +1,7 @@
 -- fail_lookup, release_lookups, requeue_failed, and resolving a name whose
 -- request failed terminally.
 BEGIN;
-SELECT plan(21);
+SELECT plan(22);
 
 DELETE FROM enterprise.lookup_requests;
 SELECT enterprise.enqueue_lookup(n) FROM unnest(ARRAY['失败甲', '失败乙', '失败丙', '释放甲', '释放乙']) n;
@@ -65,6 +65,13 @@ UPDATE enterprise.lookup_requests SET status = 'failed', last_failed_at = now() 
 SELECT is(enterprise.requeue_failed(interval '3 hours'), 0, 'requeue_failed skips failures younger than older_than');
 SELECT is(enterprise.requeue_failed(), 1, 'requeue_failed() requeues every failed request');
 SELECT throws_ok($$SELECT enterprise.requeue_failed(interval '-1 hour')$$, '22023', 'older_than must not be negative', 'a negative older_than is refused');
+
+-- Retry-After is capped at backoff_cap.
+SELECT enterprise.enqueue_lookup('失败戊');
+SELECT count(*) FROM enterprise.claim_lookups(10, 'w9');
+SELECT is((SELECT next_attempt_at FROM enterprise.fail_lookup(pg_temp.rid('失败戊'), 'w9', 'EQC 429',
+                                                              retry_after => interval '100 years')),
+          now() + interval '6 hours', 'an absurd Retry-After is capped at backoff_cap (6 hours)');
 
 SELECT * FROM finish();
 ROLLBACK;

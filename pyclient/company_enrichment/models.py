@@ -81,6 +81,8 @@ class LookupRequest(BaseModel):
     completed_at: datetime | None = None
     last_failed_at: datetime | None = None
     claimable_at: datetime | None = None
+    candidates: list[ReviewCandidate] | None = None
+    """EQC's scored candidates, best first, of a request sent to review (schema 0.2.0)."""
 
 
 class QueueStats(BaseModel):
