@@ -125,7 +125,7 @@ def _review_table(items: list[ReviewItem]) -> Table:
         ("EQC type", "left"),
         ("confidence", "right"),
     ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]  # ids never cut short
     for item in items:
         for rank, c in enumerate(item.candidates, start=1):
             first = rank == 1
