@@ -1,8 +1,9 @@
 """The ``company-enrichment`` command line: resolve files, run the queue worker, show the queue, load mappings,
-serve the EQC stand-in.
+serve the EQC stand-in; ``review`` (lookups waiting for a person) lives in :mod:`.cli_review`.
 
 Exit codes: 0 success; 1 a database or input error (message, detail and hint printed); 2 bad usage or
-configuration; 3 EQC refused the token (worker).
+configuration, or a decisions file that ``review apply`` refuses (every bad line named, nothing written); 3 EQC
+refused the token (worker).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ the settings and the database connection. The commands live in :mod:`.cli` and, 
 it registers (:mod:`.cli_review`).
 
 Exit codes: 0 success; 1 a database or input error (message, detail and hint printed); 2 bad usage or
-configuration; 3 EQC refused the token (worker).
+configuration (and a decisions file ``review apply`` refuses); 3 EQC refused the token (worker).
 """
 
 from __future__ import annotations
