@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `make demo`: the main job, end to end, on the project-local database (a
 # fresh `enrichment_demo` database each run) or on WDH_DATABASE__URI.
-#   1. deploy the plan; load examples/mappings.csv (curated mappings)
+#   1. deploy the plan; load examples/mappings.csv (curated mappings); auto_accept_confidence 0.85
 #   2. start the EQC stand-in with examples/eqc_fixtures.json (loopback only)
-#   3. resolve examples/records.csv with an inline-lookup budget of 5
-#   4. run the queue worker until the queue is drained
-#   5. resolve the file again: everything resolvable is resolved, no new TEMP ids
-#   6. print the queue stats and EQC's request count per looked-up name
+#   3. resolve examples/records.csv with an inline-lookup budget of 5, and examples/review_records.csv
+#      (names EQC answers uncertainly: fuzzy, pinyin, untyped, some of them wrong)
+#   4. run the queue worker until the queue is drained: sure answers learned, the rest sent to review
+#   5. a scripted reviewer: review list --csv, decisions filled in (scripts/demo_reviewer.py), review apply;
+#      check that no wrong answer (examples/review_answers.json) was ever learned
+#   6. resolve both files again: everything resolvable is resolved, no new TEMP ids
+#   7. print the queue stats and EQC's request count per looked-up name
 set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
@@ -30,6 +33,10 @@ sqitch deploy --target "$SQITCH_TARGET" | tail -n 1
 step "load curated mappings (examples/mappings.csv)"
 ce mappings import examples/mappings.csv
 
+step "learn without a person only what EQC matched by full name"
+# At the default 0.80, EQC's fuzzy answers (模糊匹配, 0.80) are learned at once, and the fixtures hold a wrong one.
+sql "SELECT 'auto_accept_confidence: ' || auto_accept_confidence FROM enterprise.configure_lookup_queue(auto_accept_confidence => 0.85)"
+
 step "start the EQC stand-in (examples/eqc_fixtures.json)"
 port="$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 ce eqc-standin --fixtures examples/eqc_fixtures.json --port "$port" >"$out/standin.log" 2>&1 &
@@ -49,13 +56,45 @@ echo "EQC stand-in on $WDH_EQC_BASE_URL"
 step "resolve examples/records.csv with an inline EQC budget of 5"
 ce resolve examples/records.csv -o "$out/records.first.csv" --budget 5
 
+step "resolve examples/review_records.csv (names EQC is unsure of)"
+ce resolve examples/review_records.csv -o "$out/review_records.first.csv" --budget 0
+
 step "drain the lookup queue"
 ce work --once --concurrency 2
 ce status
+counts() {  # EQC answers learned, settled as not found, and waiting for a person
+    sql "SELECT count(*) FILTER (WHERE outcome = 'found'), count(*) FILTER (WHERE outcome = 'not_found'),
+                count(*) FILTER (WHERE status = 'review') FROM enterprise.lookup_requests" | tr '|' ' '
+}
+read -r found_before not_found_before review <<<"$(counts)"
+echo "EQC answers accepted automatically: $found_before; sent to review: $review; not found: $not_found_before"
+
+step "a scripted reviewer decides what was sent to review"
+COLUMNS=160 ce review list
+ce review list --csv "$out/review.csv"
+.venv/bin/python scripts/demo_reviewer.py "$out/review.csv" "$out/review.decided.csv"
+ce review apply "$out/review.decided.csv"
+read -r found_after not_found_after review <<<"$(counts)"
+echo "accepted by the reviewer: $((found_after - found_before)); rejected by the reviewer:" \
+     "$((not_found_after - not_found_before)); still under review: $review"
+[ "$review" = 0 ] || { echo "requests are still under review" >&2; exit 1; }
+
+step "no wrong EQC answer was ever learned (examples/review_answers.json)"
+wrong_json="$(.venv/bin/python -c 'import json; print(json.dumps(json.load(open("examples/review_answers.json", encoding="utf-8"))["wrong"]))')"
+wrong_cached="$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$DATABASE_URI" -v wrong="$wrong_json" <<'SQL'
+SELECT count(*)
+  FROM enterprise.company_mapping AS m
+  JOIN jsonb_to_recordset(:'wrong'::jsonb) AS w(name text, company_id text)
+    ON m.lookup_key = enterprise.normalize_name(w.name) AND m.canonical_id = w.company_id;
+SQL
+)"
+echo "wrong answers in the fixtures: $(.venv/bin/python -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$wrong_json"); cached as learned mappings: $wrong_cached"
+[ "$wrong_cached" = 0 ] || { echo "a wrong EQC answer was learned" >&2; exit 1; }
 temps_before="$(sql 'SELECT count(*) FROM enterprise.temp_id_assignments')"
 
-step "resolve the file again"
+step "resolve the files again"
 ce resolve examples/records.csv -o "$out/records.second.csv" --budget 0
+ce resolve examples/review_records.csv -o "$out/review_records.second.csv" --budget 0 --with-profile
 temps_after="$(sql 'SELECT count(*) FROM enterprise.temp_id_assignments')"
 echo "keyed TEMP ids remembered: $temps_before before the second run, $temps_after after it"
 [ "$temps_before" = "$temps_after" ] || { echo "the second run minted new keyed TEMP ids" >&2; exit 1; }
@@ -74,6 +113,19 @@ print("second run by status:", dict(Counter(r["status"] for r in second)))
 if any(r["status"] == "pending_lookup" for r in second):
     sys.exit("records are still pending after the queue was drained")
 PY
+.venv/bin/python - "$out/review_records.second.csv" <<'PY'
+import csv, json, sys
+from collections import Counter
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+wrong = {(w["name"], w["company_id"]) for w in json.load(open("examples/review_answers.json", encoding="utf-8"))["wrong"]}
+print("review_records.csv, second run by status:", dict(Counter(r["status"] for r in rows)))
+for r in rows:
+    print(f"  {r['customer_name']:<16} {r['status']:<17} {r['company_id']:<12} {r['full_name']}")
+if any((r["customer_name"].strip(), r["company_id"]) in wrong for r in rows):
+    sys.exit("a record resolved to a wrong EQC answer")
+if any(r["status"] == "pending_lookup" for r in rows):
+    sys.exit("records of review_records.csv are still pending")
+PY
 
 step "EQC economy (the stand-in's own counters)"
 .venv/bin/python - "$WDH_EQC_BASE_URL" <<'PY'
@@ -89,4 +141,5 @@ pending="$(sql "SELECT count(*) FROM enterprise.lookup_requests WHERE status IN 
 echo "requests still queued: $pending"
 [ "$pending" = 0 ] || { echo "the queue was not drained" >&2; exit 1; }
 echo
-echo "make demo: done. Output files: $out/records.first.csv and $out/records.second.csv"
+echo "make demo: done. Output files: $out/records.first.csv, $out/records.second.csv,"
+echo "$out/review_records.second.csv (with profiles) and the reviewer's $out/review.decided.csv"

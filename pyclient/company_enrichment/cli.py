@@ -1,36 +1,36 @@
 """The ``company-enrichment`` command line: resolve files, run the queue worker, show the queue, load mappings,
-serve the EQC stand-in.
+serve the EQC stand-in; ``review`` (lookups waiting for a person) lives in :mod:`.cli_review`.
 
 Exit codes: 0 success; 1 a database or input error (message, detail and hint printed); 2 bad usage or
-configuration; 3 EQC refused the token (worker).
+configuration, or a decisions file that ``review apply`` refuses (every bad line named, nothing written); 3 EQC
+refused the token (worker).
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 import re
 import signal
-import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .csvio import CsvTable, open_table
+from .cli_common import connect, console, err_console, errors_reported
+from .cli_review import review_app
+from .csvio import CsvTable, open_table, write_atomically
 from .db import EnrichmentDB
 from .eqc import EQCClient, EQCConfigurationError
-from .errors import CompanyEnrichmentError, ConfigurationError, DatabaseError, InputError
-from .models import CompanyIdResult, CompanyRecord, MappingRow, ResolutionStatus
+from .errors import ConfigurationError, DatabaseError, InputError
+from .models import CompanyIdResult, CompanyProfile, CompanyRecord, MappingRow, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
 from .service import CompanyEnrichmentService, default_worker_name
 from .settings import Settings, load_settings
@@ -46,43 +46,13 @@ app = typer.Typer(
 )
 mappings_app = typer.Typer(help="Curated mappings.", no_args_is_help=True)
 app.add_typer(mappings_app, name="mappings")
-
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+app.add_typer(review_app, name="review")
 
 RESULT_COLUMNS = ["company_id", "status", "source", "match_type", "temp_id"]
+PROFILE_COLUMNS = ["full_name", "unite_code"]
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-
-
-@contextmanager
-def _errors_reported() -> Iterator[None]:
-    """Print the package's errors plainly (message, detail, hint) and exit with the right code."""
-    try:
-        yield
-    except ConfigurationError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    except DatabaseError as exc:
-        code = f" \\[{exc.sqlstate}]" if exc.sqlstate else ""
-        err_console.print(f"[bold red]database error[/]{code}: {exc.message}", highlight=False)
-        if exc.detail:
-            err_console.print(f"  detail: {exc.detail}", highlight=False)
-        if exc.hint:
-            err_console.print(f"  hint: {exc.hint}", highlight=False)
-        raise typer.Exit(1) from None
-    except CompanyEnrichmentError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-
-
-def _settings() -> Settings:
-    return load_settings()
-
-
-def _connect(settings: Settings, *, max_size: int = 8) -> EnrichmentDB:
-    return EnrichmentDB.connect(settings.require_database_uri(), max_size=max_size)
 
 
 def _eqc_client(settings: Settings, db: EnrichmentDB) -> EQCClient | None:
@@ -158,20 +128,28 @@ def resolve(
     plan_only: Annotated[
         bool, typer.Option("--plan-only", help="Report what resolution would give; write nothing anywhere.")
     ] = False,
+    with_profile: Annotated[
+        bool,
+        typer.Option(
+            "--with-profile",
+            help="Also write full_name and unite_code: what EQC said about each company_id (empty when unknown).",
+        ),
+    ] = False,
 ) -> None:
     """Resolve every record of a CSV file; write it back with company_id, status, source, match_type, temp_id."""
-    with _errors_reported():
-        settings = _settings()
+    with errors_reported():
+        settings = load_settings()
         names = (plan_code_column, customer_name_column, account_name_column, account_number_column)
         table = open_table(input_csv, any_of=names)
         total = sum(1 for _ in table.rows())  # a malformed file fails here, before anything is written
         target = output or input_csv.with_suffix(".resolved.csv")
-        with _connect(settings) as db:
+        with connect(settings) as db:
             eqc = None if plan_only else _eqc_client(settings, db)
             service = _service(
                 settings, db, eqc, budget=settings.company_sync_lookup_limit if budget is None else budget
             )
-            counts = _resolve_file(table, names, target, total, batch_size, service, db, plan_only)
+            writer = _ResultWriter(db, with_profile=with_profile)
+            counts = _resolve_file(table, names, None if plan_only else target, total, batch_size, service, writer)
             if eqc is not None:
                 eqc.close()
         title = "what resolution would give (plan only)" if plan_only else f"resolved {input_csv.name}"
@@ -180,36 +158,55 @@ def resolve(
             console.print(f"wrote {target}")
 
 
+class _ResultWriter:
+    """The result columns of each record: the resolution's, and with ``with_profile`` what EQC said about the
+    company (company_profiles, once per chunk; TEMP ids and ids EQC never returned get empty cells)."""
+
+    def __init__(self, db: EnrichmentDB, *, with_profile: bool) -> None:
+        self.db = db
+        self.columns = RESULT_COLUMNS + (PROFILE_COLUMNS if with_profile else [])
+        self._with_profile = with_profile
+
+    def rows(self, results: Sequence[CompanyIdResult]) -> list[list[str]]:
+        profiles: dict[str, CompanyProfile] = {}
+        if self._with_profile:
+            ids = {r.company_id for r in results if r.company_id and r.status is not ResolutionStatus.TEMP_ASSIGNED}
+            profiles = {p.company_id: p for p in self.db.company_profiles(sorted(ids))} if ids else {}
+        out: list[list[str]] = []
+        for r in results:
+            row = [r.company_id or "", r.status.value, r.source or "", r.match_type or "", r.temp_id or ""]
+            if self._with_profile:
+                profile = profiles.get(r.company_id or "") if r.status is not ResolutionStatus.TEMP_ASSIGNED else None
+                row += [profile.full_name, profile.unite_code or ""] if profile else ["", ""]
+            out.append(row)
+        return out
+
+
 def _resolve_file(
     table: CsvTable,
     names: Sequence[str],
-    target: Path,
+    target: Path | None,
     total: int,
     batch_size: int,
     service: CompanyEnrichmentService,
-    db: EnrichmentDB,
-    plan_only: bool,
+    results_writer: _ResultWriter,
 ) -> Counter[str]:
+    """Resolve the table in batches, writing it to ``target`` (None: a plan-only run, which writes nothing)."""
     positions = [table.index_of(n) if n in table.header else None for n in names]
+    result_columns = results_writer.columns
     # Result columns replace input columns of the same name (a resolved file can be resolved again).
-    replaced = [c for c in RESULT_COLUMNS if c in table.header]
-    if replaced and not plan_only:
+    replaced = [c for c in result_columns if c in table.header]
+    if replaced and target is not None:
         err_console.print(
             f"[yellow]warning:[/] the input's column(s) {', '.join(replaced)} are replaced by the results",
             highlight=False,
         )
-    kept = [i for i, column in enumerate(table.header) if column not in RESULT_COLUMNS]
+    kept = [i for i, column in enumerate(table.header) if column not in result_columns]
     counts: Counter[str] = Counter()
-    out = None
-    if not plan_only:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        # mkstemp makes the file 0600; give it the mode a file created normally would have.
-        os.fchmod(fd, 0o666 & ~_umask())
-        out = os.fdopen(fd, "w", encoding="utf-8", newline="")
-    try:
-        writer = csv.writer(out) if out is not None else None
+    with ExitStack() as stack:
+        writer = None if target is None else stack.enter_context(write_atomically(target))
         if writer is not None:
-            writer.writerow([table.header[i] for i in kept] + RESULT_COLUMNS)
+            writer.writerow([table.header[i] for i in kept] + result_columns)
         batch: list[list[str]] = []
 
         def flush() -> None:
@@ -223,21 +220,13 @@ def _resolve_file(
                 for row in batch
             ]
             results: list[CompanyIdResult] = (
-                db.preview_company_ids(records) if plan_only else service.resolve_batch(records)
+                results_writer.db.preview_company_ids(records) if target is None else service.resolve_batch(records)
             )
-            for row, result in zip(batch, results, strict=True):
+            for result in results:
                 counts[result.status.value] += 1
-                if writer is not None:
-                    writer.writerow(
-                        [
-                            *(row[i] for i in kept),
-                            result.company_id or "",
-                            result.status.value,
-                            result.source or "",
-                            result.match_type or "",
-                            result.temp_id or "",
-                        ]
-                    )
+            if writer is not None:
+                for row, cells in zip(batch, results_writer.rows(results), strict=True):
+                    writer.writerow([*(row[i] for i in kept), *cells])
             progress.advance(task, len(batch))
             batch.clear()
 
@@ -251,22 +240,7 @@ def _resolve_file(
                     flush()
             if batch:
                 flush()
-        if out is not None:
-            out.close()
-            os.replace(tmp, target)
-            out = None
-    finally:
-        if out is not None:
-            out.close()
-            Path(tmp).unlink(missing_ok=True)
     return counts
-
-
-def _umask() -> int:
-    """The process's umask (reading it means setting it; set it straight back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 # -------------------------------------------------------------------------------------------------- work
@@ -282,8 +256,8 @@ def work(
     poll_interval: Annotated[float, typer.Option(help="Seconds between polls when no NOTIFY arrives.", min=0.1)] = 30.0,
 ) -> None:
     """Run the lookup-queue worker: claim requests, search EQC, settle them. SIGINT/SIGTERM stop it cleanly."""
-    with _errors_reported():
-        settings = _settings()
+    with errors_reported():
+        settings = load_settings()
         size = batch_size or settings.lookup_queue_batch_size
         if not 1 <= size <= 500:
             raise ConfigurationError(f"--batch-size must be between 1 and 500, got {size}")
@@ -295,7 +269,7 @@ def work(
 
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
-        with _connect(settings, max_size=concurrency + 2) as db:
+        with connect(settings, max_size=concurrency + 2) as db:
             eqc = _eqc_client(settings, db)
             if eqc is None:
                 raise ConfigurationError(
@@ -315,7 +289,7 @@ def work(
         s = result.stats
         console.print(
             f"claimed {s.claimed}, found {s.found}, not_found {s.not_found}, retried {s.retried}, "
-            f"failed {s.failed}, released {s.released}, lost {s.lost}",
+            f"failed {s.failed}, released {s.released}, lost {s.lost}, review {s.review}",
             highlight=False,
         )
         if result.auth_failed:
@@ -336,9 +310,9 @@ def work(
 @app.command()
 def status() -> None:
     """Show the lookup queue's health."""
-    with _errors_reported():
-        settings = _settings()
-        with _connect(settings, max_size=1) as db:
+    with errors_reported():
+        settings = load_settings()
+        with connect(settings, max_size=1) as db:
             stats = db.queue_stats()
         table = Table(title="lookup queue")
         table.add_column("measure")
@@ -346,6 +320,8 @@ def status() -> None:
         for name, value in stats.model_dump().items():
             table.add_row(name, "-" if value is None else str(value))
         console.print(table)
+        if stats.review:
+            console.print(f"{stats.review} request(s) wait for a person: company-enrichment review list")
 
 
 # ---------------------------------------------------------------------------------------------- mappings
@@ -358,8 +334,8 @@ def import_mappings(
     file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="Columns alias_name, canonical_id, match_type.")],
 ) -> None:
     """Load curated mappings, all or nothing; a bad row is reported with its line number."""
-    with _errors_reported():
-        settings = _settings()
+    with errors_reported():
+        settings = load_settings()
         columns = ("alias_name", "canonical_id", "match_type")
         table = open_table(file, all_of=columns)
         alias, canonical, kind = (table.index_of(c) for c in columns)
@@ -370,7 +346,7 @@ def import_mappings(
             lines.append(line)
         if not rows:
             raise InputError("no mappings in the file", line=2)
-        with _connect(settings, max_size=1) as db:
+        with connect(settings, max_size=1) as db:
             try:
                 result = db.upsert_internal_mappings(rows)
             except DatabaseError as exc:

@@ -8,14 +8,17 @@ read it whole.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from .errors import InputError
 
-__all__ = ["MAX_LINE_BYTES", "CsvTable", "open_table"]
+__all__ = ["MAX_LINE_BYTES", "CsvTable", "RowWriter", "open_table", "write_atomically"]
 
 MAX_LINE_BYTES = 1 << 20
 
@@ -111,3 +114,31 @@ def _lines(raw: BinaryIO, max_line_bytes: int) -> Iterator[str]:
                 "save the file as UTF-8",
                 line=number,
             ) from None
+
+
+class RowWriter(Protocol):
+    def writerow(self, row: Iterable[Any], /) -> Any: ...
+
+
+@contextmanager
+def write_atomically(target: Path) -> Iterator[RowWriter]:
+    """A CSV writer (UTF-8) on a temporary file next to ``target``, renamed onto it when the block ends without an
+    error, with the mode the umask gives a new file. On an error the temporary file is removed and ``target`` is
+    left as it was: a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        # mkstemp makes the file 0600; give it the mode a file created normally would have.
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            yield csv.writer(out)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it; set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

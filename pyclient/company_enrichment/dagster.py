@@ -59,7 +59,7 @@ RECORD_FIELDS: Final = ("plan_code", "customer_name", "account_name", "account_n
 #: The keys resolution adds to each record.
 RESULT_FIELDS: Final = ("company_id", "status", "source", "match_type", "temp_id")
 
-_QUEUE_COUNTS: Final = ("claimed", "found", "not_found", "retried", "failed", "released", "lost")
+_QUEUE_COUNTS: Final = ("claimed", "found", "not_found", "review", "retried", "failed", "released", "lost")
 
 
 # ------------------------------------------------------------------------------------------------ errors
@@ -402,7 +402,9 @@ class ProcessLookupQueueConfig(dg.Config):
 
 
 @dg.op(
-    out=dg.Out(description="The run's counts: claimed, found, not_found, retried, failed, released, lost, auth_failed"),
+    out=dg.Out(
+        description="The run's counts: claimed, found, not_found, review, retried, failed, released, lost, auth_failed"
+    ),
     description="Claim due lookup requests, search EQC once per name, settle them; EQC errors never fail the step.",
 )
 def process_lookup_queue_op(
@@ -435,6 +437,7 @@ def process_lookup_queue_op(
             "eqc_enabled": company_enrichment.eqc_enabled,
             "queue_pending": queue.pending,
             "queue_failed": queue.failed,
+            "queue_review": queue.review,
         }
     )
     return stats.model_dump()

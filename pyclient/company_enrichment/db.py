@@ -23,7 +23,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
-from .errors import DatabaseUnavailableError, InvalidInputError, map_database_error
+from .errors import DatabaseUnavailableError, DecisionFailedError, InvalidInputError, map_database_error
 from .models import (
     CompanyIdResult,
     CompanyProfile,
@@ -33,6 +33,7 @@ from .models import (
     MappingRow,
     QueueStats,
     ResolutionStatus,
+    ReviewDecision,
     ReviewItem,
 )
 
@@ -91,6 +92,9 @@ SQL: Final[dict[str, str]] = {
     "lookup_review": (
         "SELECT * FROM enterprise.lookup_review WHERE (%(after)s::bigint IS NULL OR request_id > %(after)s)"
         " ORDER BY request_id LIMIT %(limit)s"
+    ),
+    "lookup_review_items": (
+        "SELECT * FROM enterprise.lookup_review WHERE request_id = ANY(%(request_ids)s::bigint[]) ORDER BY request_id"
     ),
     "accept_lookup_candidate": (
         "SELECT * FROM enterprise.accept_lookup_candidate(request_id => %(request_id)s, company_id => %(company_id)s,"
@@ -417,6 +421,43 @@ class EnrichmentDB:
 
     def reject_lookup(self, request_id: int) -> LookupRequest:
         return self._one(LookupRequest, "reject_lookup", {"request_id": request_id})
+
+    def lookup_review_items(self, request_ids: Sequence[int]) -> list[ReviewItem]:
+        """Those of ``request_ids`` that are under review right now, by request id (the others are left out)."""
+        if not request_ids:
+            return []
+        return self._rows(ReviewItem, "lookup_review_items", {"request_ids": list(request_ids)})
+
+    def decide_reviews(self, decisions: Sequence[ReviewDecision]) -> list[LookupRequest]:
+        """Apply people's decisions (accept_lookup_candidate or reject_lookup) all or nothing, in ONE transaction, in
+        the order given (give them in request id order, so that concurrent batches lock rows in one order).
+
+        Returns the settled requests in that order. When a decision fails (CE003: someone decided first; CE004; ...)
+        the transaction is rolled back, nothing is applied, and :class:`DecisionFailedError` names its position and
+        carries the database's error.
+        """
+        settled: list[LookupRequest] = []
+        with self._connection() as conn, conn.transaction(), conn.cursor(row_factory=class_row(LookupRequest)) as cur:
+            for position, decision in enumerate(decisions):
+                params: dict[str, Any]
+                if decision.company_id is None:
+                    name, params = "reject_lookup", {"request_id": decision.request_id}
+                else:
+                    name = "accept_lookup_candidate"
+                    params = {
+                        "request_id": decision.request_id,
+                        "company_id": decision.company_id,
+                        "force": decision.force,
+                    }
+                try:
+                    cur.execute(SQL[name], params)
+                except psycopg.Error as exc:
+                    raise DecisionFailedError(position, map_database_error(exc)) from exc
+                row = cur.fetchone()
+                if row is None:
+                    raise RuntimeError(f"{name} returned no row")
+                settled.append(row)
+        return settled
 
     def company_profiles(self, company_ids: Sequence[str]) -> list[CompanyProfile]:
         """What EQC said about each known company id (official name, unite_code), in the order asked."""

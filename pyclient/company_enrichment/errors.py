@@ -14,11 +14,14 @@ __all__ = [
     "ConfigurationError",
     "DatabaseError",
     "DatabaseUnavailableError",
+    "DecisionFailedError",
     "InputError",
     "InvalidInputError",
     "LeaseLostError",
     "LookupRequestNotFoundError",
+    "NotACandidateError",
     "PermissionDeniedError",
+    "ReviewDecidedError",
     "map_database_error",
 ]
 
@@ -72,6 +75,14 @@ class LookupRequestNotFoundError(DatabaseError):
     """CE002: no lookup request has that id."""
 
 
+class ReviewDecidedError(DatabaseError):
+    """CE003: the lookup request is not under review (someone decided it first, or it never was)."""
+
+
+class NotACandidateError(DatabaseError):
+    """CE004: the company is not one of the request's candidates (accept with force to map it anyway)."""
+
+
 class ConcurrencyError(DatabaseError):
     """40001/40P01: a serialization failure or deadlock; retrying the transaction is safe."""
 
@@ -84,9 +95,23 @@ class DatabaseUnavailableError(DatabaseError):
     """Class 08 and server shutdowns: the database could not be reached; retrying later is safe."""
 
 
+class DecisionFailedError(CompanyEnrichmentError):
+    """One decision of an all-or-nothing batch failed, so none was applied (the transaction was rolled back).
+
+    ``position`` is the 0-based index of the decision that failed, ``error`` the database's error (mapped).
+    """
+
+    def __init__(self, position: int, error: DatabaseError) -> None:
+        super().__init__(f"decision {position + 1}: {error}")
+        self.position = position
+        self.error = error
+
+
 _BY_SQLSTATE: dict[str, type[DatabaseError]] = {
     "CE001": LeaseLostError,
     "CE002": LookupRequestNotFoundError,
+    "CE003": ReviewDecidedError,
+    "CE004": NotACandidateError,
     "40001": ConcurrencyError,
     "40P01": ConcurrencyError,
     "42501": PermissionDeniedError,

@@ -19,6 +19,7 @@ __all__ = [
     "QueueStats",
     "ResolutionStatus",
     "ReviewCandidate",
+    "ReviewDecision",
     "ReviewItem",
 ]
 
@@ -170,6 +171,18 @@ class ReviewItem(BaseModel):
     created_at: datetime
     review_since: datetime
     candidates: list[ReviewCandidate]
+
+
+class ReviewDecision(BaseModel):
+    """A person's decision on a request under review: accept one company (``company_id``), or reject every
+    candidate (``company_id`` None)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: int
+    company_id: str | None = None
+    force: bool = False
+    """Accept a company that is not one of the request's candidates."""
 
 
 class CompanyProfile(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -32,6 +33,21 @@ def conn(db_uri: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
 def tag() -> str:
     """A unique marker for the keys a test creates, so tests never collide."""
     return f"pytest-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def env(db_uri: str, standin: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Point the command line at the test database and at the module's ``standin`` fixture (an EQCStandin)."""
+    values = {
+        "WDH_DATABASE__URI": db_uri,
+        "WDH_EQC_BASE_URL": standin.url,
+        "WDH_EQC_TOKEN": standin.token,
+        "WDH_EQC_RATE_LIMIT": "60000",
+        "WDH_EQC_RETRY_MAX": "0",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
 
 
 @pytest.fixture

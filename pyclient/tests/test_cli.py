@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from cli_support import read_rows, runner, write
 from company_enrichment.cli import app
 from company_enrichment.standin import EQCStandin, Fault
-from typer.testing import CliRunner
-
-runner = CliRunner()
 
 
 @pytest.fixture
@@ -23,30 +20,6 @@ def standin(tag: str) -> Iterator[EQCStandin]:
     ]
     with EQCStandin({"token": "cli-token", "companies": companies}).start() as server:
         yield server
-
-
-@pytest.fixture
-def env(db_uri: str, standin: EQCStandin, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {
-        "WDH_DATABASE__URI": db_uri,
-        "WDH_EQC_BASE_URL": standin.url,
-        "WDH_EQC_TOKEN": standin.token,
-        "WDH_EQC_RATE_LIMIT": "60000",
-        "WDH_EQC_RETRY_MAX": "0",
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
-
-
-def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def read_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 # ------------------------------------------------------------------------------------------- mappings

@@ -48,6 +48,10 @@ class World:
     def unknown(self, i: int) -> str:
         return f"无人知晓{self.tag}号{i}贸易公司"
 
+    def pinyin(self) -> str:
+        """A name EQC matches by pinyin only: sent to review, never learned by the worker."""
+        return f"{self.tag}品银科技有限公司"
+
     def resource(self, budget: int = 0, **fields: Any) -> CompanyEnrichmentResource:
         settings: dict[str, Any] = {
             "database_uri": self.db_uri,
@@ -126,7 +130,7 @@ def world(db_uri: str, empty_queue: None, tag: str) -> Iterator[World]:
             "unite_code": f"9131{i:014d}",
         }
         for i in range(1, 6)
-    ]
+    ] + [{"companyId": "690000099", "companyFullName": f"{tag}拼音科技有限公司", "pinyin": [f"{tag}品银科技有限公司"]}]
     with EQCStandin({"token": f"tok-{uuid.uuid4().hex}", "companies": companies}).start() as standin:
         yield World(db_uri=db_uri, standin=standin, tag=tag)
 
@@ -324,6 +328,19 @@ def test_queue_job_drains_the_queue_and_reports_counts(world: World, closed: lis
     )
     assert learned == [("success_external", "690000003")], "the worker cached what EQC found"
     assert sorted(closed) == ["db", "db", "eqc", "eqc"], "each run closed the pool and EQC client it built"
+
+
+def test_queue_job_reports_the_answers_sent_to_review(world: World) -> None:
+    world.enqueue([world.company(1), world.pinyin()])
+    instance = dg.DagsterInstance.ephemeral()
+    result = _drain(world.resource(), instance)
+    assert result.success
+    meta = _metadata(result, "process_lookup_queue_op")
+    assert (meta["claimed"], meta["found"], meta["review"], meta["queue_review"]) == (2, 1, 1, 1)
+    assert result.output_for_node("process_lookup_queue_op")["review"] == 1
+    assert world.requests()[world.key(world.pinyin())][0] == "review"
+    logs = [e.user_message for e in instance.all_logs(result.run_id) if e.level == logging.INFO]
+    assert any("lookup queue: claimed 2, found 1, not_found 0, review 1" in (m or "") for m in logs), logs
 
 
 def test_queue_batch_size_is_validated_before_anything_is_claimed(world: World) -> None:

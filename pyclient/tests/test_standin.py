@@ -521,7 +521,10 @@ def test_example_fixture_file(sleeper: RecordingSleep) -> None:
     fixtures = load_fixtures(EXAMPLE_FIXTURES)
 
     assert fixtures.token == "demo-token"
-    assert 35 <= len(fixtures.companies) <= 45
+    assert 35 <= len(fixtures.companies) <= 50
+    # The review demo's companies: answered by pinyin, and without a type.
+    assert sum(bool(company.pinyin) for company in fixtures.companies) >= 2
+    assert sum(company.untyped for company in fixtures.companies) >= 2
     assert all(re.fullmatch(r"6\d{8}", company.company_id) for company in fixtures.companies)
     assert any(company.unite_code is None for company in fixtures.companies)
     assert sum(bool(company.aliases) for company in fixtures.companies) >= 3

@@ -1,0 +1,54 @@
+"""What every command of the command line shares: the consoles, plain error reports with the right exit code,
+the settings and the database connection. The commands live in :mod:`.cli` and, one room per topic, in modules
+it registers (:mod:`.cli_review`).
+
+Exit codes: 0 success; 1 a database or input error (message, detail and hint printed); 2 bad usage or
+configuration (and a decisions file ``review apply`` refuses); 3 EQC refused the token (worker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from .db import EnrichmentDB
+from .errors import CompanyEnrichmentError, ConfigurationError, DatabaseError
+from .settings import Settings
+
+__all__ = ["connect", "console", "err_console", "errors_reported", "print_database_error"]
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def print_database_error(exc: DatabaseError, *, prefix: str = "") -> None:
+    """The database's message, detail and hint, one per line (never a traceback)."""
+    code = f" \\[{exc.sqlstate}]" if exc.sqlstate else ""
+    err_console.print(f"[bold red]database error[/]{code}: {prefix}{exc.message}", highlight=False)
+    if exc.detail:
+        err_console.print(f"  detail: {exc.detail}", highlight=False)
+    if exc.hint:
+        err_console.print(f"  hint: {exc.hint}", highlight=False)
+
+
+@contextmanager
+def errors_reported() -> Iterator[None]:
+    """Print the package's errors plainly (message, detail, hint) and exit with the right code."""
+    try:
+        yield
+    except ConfigurationError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except DatabaseError as exc:
+        print_database_error(exc)
+        raise typer.Exit(1) from None
+    except CompanyEnrichmentError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def connect(settings: Settings, *, max_size: int = 8) -> EnrichmentDB:
+    return EnrichmentDB.connect(settings.require_database_uri(), max_size=max_size)
