@@ -4,11 +4,13 @@
 -- requires: table_queue_settings
 -- requires: trigger_lookup_requests_notify
 -- requires: table_lookup_requests_review
+-- requires: function_settled_since
 
 BEGIN;
 
 -- Queues a lookup for a customer name, once per normalized name:
 --   a pending, processing or review request for the name -> that request;
+--   a request settled since the calling statement began -> that request;
 --   a failed one -> that request, revived (pending, attempts 0) when it failed
 --     at least queue_settings.failed_retry_after ago;
 --   otherwise a new pending request (NOTIFY enterprise_lookup).
@@ -24,6 +26,7 @@ DECLARE
     _key   text := enterprise.normalize_name(enqueue_lookup.name);
     _retry interval := (SELECT s.failed_retry_after FROM enterprise.queue_settings AS s WHERE s.singleton);
     _r     enterprise.lookup_requests;
+    _settled bigint;
 BEGIN
     IF COALESCE(_key, '') = '' THEN
         RAISE EXCEPTION USING
@@ -54,6 +57,13 @@ BEGIN
         -- waiting for a person: not queued again meanwhile
         SELECT * INTO _r FROM enterprise.lookup_requests AS q
          WHERE q.normalized_name = _key AND q.status = 'review';
+        IF FOUND THEN
+            RETURN _r;
+        END IF;
+        -- settled by others since this statement began (the insert below
+        -- would be skipped by trigger lookup_requests_skip_settled)
+        _settled := enterprise._settled_since(_key, pg_catalog.statement_timestamp());
+        SELECT * INTO _r FROM enterprise.lookup_requests AS q WHERE q.id = _settled;
         IF FOUND THEN
             RETURN _r;
         END IF;

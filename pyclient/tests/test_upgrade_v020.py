@@ -109,7 +109,7 @@ def test_upgrade_from_v010_keeps_every_mapping_request_and_answer(upgrade_db: tu
             " ORDER BY 1"
         ).fetchall()
         assert confidences == [(False, [None]), (True, [1])], "curated 1.00; learned before scoring: unknown"
-        # v0.2's own answers work on the upgraded data: the queued name goes to review, then a person accepts it.
+        # v0.2's own answers work on the upgraded data: a pinyin answer for the queued name goes to review.
         (rid,) = conn.execute(
             "SELECT id FROM enterprise.claim_lookups(10, 'v020-worker') WHERE normalized_name = '升级排队公司'"
         ).fetchone() or (None,)
