@@ -35,20 +35,6 @@ def standin(tag: str) -> Iterator[EQCStandin]:
         yield server
 
 
-@pytest.fixture
-def env(db_uri: str, standin: EQCStandin, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {
-        "WDH_DATABASE__URI": db_uri,
-        "WDH_EQC_BASE_URL": standin.url,
-        "WDH_EQC_TOKEN": standin.token,
-        "WDH_EQC_RATE_LIMIT": "60000",
-        "WDH_EQC_RETRY_MAX": "0",
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
-
-
 def write(path: Path, text: str) -> Path:
     path.write_bytes(text.encode("utf-8"))
     return path

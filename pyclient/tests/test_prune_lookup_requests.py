@@ -9,6 +9,7 @@ n²/(2·batch) in all. A cursor on (completed_at, id) reads each entry once.
 from __future__ import annotations
 
 import psycopg
+from explain_support import auto_explained
 
 Conn = psycopg.Connection[tuple[object, ...]]
 
@@ -85,18 +86,12 @@ def test_each_batch_scan_starts_at_the_cursor_in_the_index(db_uri: str, empty_qu
     """auto_explain shows the plan of the batch query inside prune_lookup_requests itself."""
     with psycopg.connect(db_uri, autocommit=True) as conn:
         load_old_done(conn, tag, 20_000, ties=50)
-        plans: list[str] = []
-        conn.add_notice_handler(lambda diag: plans.append(diag.message_primary or ""))
-        conn.execute("LOAD 'auto_explain'")
-        conn.execute("SET auto_explain.log_min_duration = 0")
-        conn.execute("SET auto_explain.log_nested_statements = on")
-        conn.execute("SET client_min_messages = log")
-        deleted = conn.execute(
+        plans, deleted = auto_explained(
+            conn,
             "SELECT enterprise.prune_lookup_requests(older_than => interval '30 days', batch_size => 5000,"
-            " max_rows => 10000)"
-        ).fetchone()
-        conn.execute("RESET client_min_messages")
-    assert deleted == (10_000,)
+            " max_rows => 10000)",
+        )
+    assert deleted == [(10_000,)]
     batch_plans = [p for p in plans if "Limit" in p and "lookup_requests" in p]
     assert batch_plans, f"auto_explain showed no batch plan: {plans!r}"
     plan = "\n".join(batch_plans)

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
+from explain_support import auto_explained
 
 Conn = psycopg.Connection[tuple[object, ...]]
 
@@ -124,14 +125,7 @@ def test_claim_query_uses_the_claim_index(db_uri: str, empty_queue: None, tag: s
         )
         enqueue_many(db_uri, [f"{tag}-due-{i}" for i in range(50)])
         conn.execute("ANALYZE enterprise.lookup_requests")
-        plans: list[str] = []
-        conn.add_notice_handler(lambda diag: plans.append(diag.message_primary or ""))
-        conn.execute("LOAD 'auto_explain'")
-        conn.execute("SET auto_explain.log_min_duration = 0")
-        conn.execute("SET auto_explain.log_nested_statements = on")
-        conn.execute("SET client_min_messages = log")
-        conn.execute("SELECT * FROM enterprise.claim_lookups(batch_size => 10, worker => 'explain')").fetchall()
-        conn.execute("RESET client_min_messages")
+        plans, _ = auto_explained(conn, "SELECT * FROM enterprise.claim_lookups(batch_size => 10, worker => 'explain')")
     claim_plans = [p for p in plans if "FOR UPDATE SKIP LOCKED" in p or "LockRows" in p]
     assert claim_plans, f"auto_explain showed no claim plan: {plans!r}"
     plan = "\n".join(claim_plans)

@@ -14,6 +14,7 @@ from company_enrichment.eqc import EQCClient
 from company_enrichment.models import CompanyRecord, ResolutionStatus
 from company_enrichment.service import CompanyEnrichmentService
 from company_enrichment.standin import EQCStandin
+from explain_support import auto_explained
 
 Conn = psycopg.Connection[tuple[object, ...]]
 
@@ -100,19 +101,6 @@ def test_renewal_waits_for_a_concurrent_takeover_and_then_skips_the_request(
     assert renewed == []
 
 
-def _plans_of(conn: Conn, sql: str, params: tuple[object, ...]) -> str:
-    """Every plan auto_explain logs while sql runs, nested statements included."""
-    plans: list[str] = []
-    conn.add_notice_handler(lambda diag: plans.append(diag.message_primary or ""))
-    conn.execute("LOAD 'auto_explain'")
-    conn.execute("SET auto_explain.log_min_duration = 0")
-    conn.execute("SET auto_explain.log_nested_statements = on")
-    conn.execute("SET client_min_messages = log")
-    conn.execute(sql, params).fetchall()
-    conn.execute("RESET client_min_messages")
-    return "\n".join(plans)
-
-
 def test_a_new_name_probes_the_negative_cache_by_index_not_by_reading_every_recent_answer(
     db_uri: str, empty_queue: None, tag: str
 ) -> None:
@@ -132,7 +120,7 @@ def test_a_new_name_probes_the_negative_cache_by_index_not_by_reading_every_rece
             "SELECT * FROM enterprise.resolve_company_ids(customer_names => ARRAY[%s])",
             "SELECT * FROM enterprise.preview_company_ids(customer_names => ARRAY[%s])",
         ):
-            plan = _plans_of(conn, sql, (f"{tag}-全新的名字",))
+            plan = "\n".join(auto_explained(conn, sql, (f"{tag}-全新的名字",))[0])
             assert "lookup_requests_settled_name_idx" in plan, plan
             assert "hashed SubPlan" not in plan, plan
             assert "lookup_requests_completed_idx" not in plan, plan
