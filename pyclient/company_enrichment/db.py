@@ -11,6 +11,7 @@ holds a transaction open while the caller talks to EQC.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
@@ -199,6 +200,22 @@ def _columns(records: Sequence[CompanyRecord]) -> dict[str, list[str | None]]:
     }
 
 
+def _probe(uri: str, kwargs: dict[str, Any]) -> None:
+    """One connection, closed at once; DatabaseUnavailableError (where, and libpq's reason) when it fails."""
+    try:
+        psycopg.connect(uri, **kwargs).close()
+    except psycopg.Error as exc:
+        info = conninfo_to_dict(uri)
+        where = ", ".join(f"{k} {info[k]}" for k in ("host", "port", "dbname", "user") if info.get(k))
+        raise DatabaseUnavailableError(
+            f"cannot connect to the database ({where or 'libpq defaults'})",
+            sqlstate=exc.sqlstate,
+            detail=" ".join(str(exc).split()) or type(exc).__name__,
+            hint="Check WDH_DATABASE__URI and that the server is running; "
+            f"gave up after {kwargs['connect_timeout']} s (WDH_DATABASE__CONNECT_TIMEOUT).",
+        ) from None
+
+
 class EnrichmentDB:
     """Typed access to the enterprise SQL API over a psycopg connection pool."""
 
@@ -206,14 +223,31 @@ class EnrichmentDB:
         self._pool = pool
 
     @classmethod
-    def connect(cls, uri: str, *, min_size: int = 1, max_size: int = 8, timeout: float = 30.0) -> EnrichmentDB:
-        """Open a pool on ``uri``. Connections are checked before use, so a restarted server is survived."""
+    def connect(
+        cls,
+        uri: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 8,
+        timeout: float = 30.0,
+        connect_timeout: float | None = None,
+    ) -> EnrichmentDB:
+        """Open a pool on ``uri``. Connections are checked before use, so a restarted server is survived.
+
+        With ``connect_timeout`` (seconds) one connection is tried first, waiting at most that long: a database
+        that cannot be reached is reported at once, in one error, instead of after the pool's retries.
+        """
+        kwargs: dict[str, Any] = {"autocommit": True, "application_name": "company-enrichment"}
+        if connect_timeout is not None:
+            # libpq counts whole seconds and treats 1 as 2.
+            kwargs["connect_timeout"] = max(2, math.ceil(connect_timeout))
+            _probe(uri, kwargs)
         pool = ConnectionPool(
             uri,
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
-            kwargs={"autocommit": True, "application_name": "company-enrichment"},
+            kwargs=kwargs,
             check=ConnectionPool.check_connection,
             open=False,
             name="company-enrichment",
