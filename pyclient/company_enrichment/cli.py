@@ -204,7 +204,9 @@ def _record_columns(table: CsvTable, chosen: Sequence[str | None]) -> list[str |
         column = name if name is not None else default
         columns.append(column if column in table.header else None)
     if not any(columns):
-        require_columns(table, any_of=[default for default, _ in RECORD_COLUMNS])
+        require_columns(
+            table, any_of=[default for default, _ in RECORD_COLUMNS], column_options=[o for _, o in RECORD_COLUMNS]
+        )
     return columns
 
 
@@ -428,7 +430,9 @@ def import_mappings(
     with errors_reported():
         settings = load_settings()
         columns = (alias_name_column, canonical_id_column, match_type_column)
-        table = open_table(file, all_of=columns)
+        table = open_table(
+            file, all_of=columns, column_options=("--alias-name-column", "--canonical-id-column", "--match-type-column")
+        )
         alias, canonical, kind = (table.index_of(c) for c in columns)
         rows: list[MappingRow] = []
         lines: list[int] = []

@@ -59,8 +59,16 @@ class CsvTable:
                 yield first_line, row
 
 
-def open_table(path: Path, *, any_of: Sequence[str] = (), all_of: Sequence[str] = ()) -> CsvTable:
-    """Open a CSV file and check its header: every column in ``all_of``, at least one in ``any_of``."""
+def open_table(
+    path: Path,
+    *,
+    any_of: Sequence[str] = (),
+    all_of: Sequence[str] = (),
+    column_options: Sequence[str] = (),
+) -> CsvTable:
+    """Open a CSV file and check its header: every column in ``all_of``, at least one in ``any_of``.
+
+    ``column_options``: the command's options that name columns, suggested by a missing column's error."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     with path.open("rb") as raw:
@@ -75,21 +83,26 @@ def open_table(path: Path, *, any_of: Sequence[str] = (), all_of: Sequence[str] 
     if duplicates:
         raise InputError(f"duplicate column(s) in the header: {', '.join(duplicates)}", line=1)
     table = CsvTable(path=path, header=header, newline=newline)
-    require_columns(table, any_of=any_of, all_of=all_of)
+    require_columns(table, any_of=any_of, all_of=all_of, column_options=column_options)
     return table
 
 
-def require_columns(table: CsvTable, *, any_of: Sequence[str] = (), all_of: Sequence[str] = ()) -> None:
+def require_columns(
+    table: CsvTable,
+    *,
+    any_of: Sequence[str] = (),
+    all_of: Sequence[str] = (),
+    column_options: Sequence[str] = (),
+) -> None:
     """InputError (line 1) unless the header has every column in ``all_of`` and at least one in ``any_of``."""
     header = table.header
     missing = [c for c in all_of if c not in header]
     if any_of and not any(c in header for c in any_of):
         missing.append(" or ".join(any_of))
     if missing:
+        suggestion = f" (map other names with {', '.join(column_options)})" if column_options else ""
         raise InputError(
-            f"missing column(s) {', '.join(missing)}; the header has {', '.join(header)} "
-            "(map other names with the --*-column options)",
-            line=1,
+            f"missing column(s) {', '.join(missing)}; the header has {', '.join(header)}{suggestion}", line=1
         )
 
 

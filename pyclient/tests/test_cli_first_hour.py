@@ -121,7 +121,7 @@ def test_a_malformed_database_uri_is_refused_at_start_up(env: dict[str, str], mo
 
 
 def test_an_unreachable_database_fails_fast_with_one_message(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("WDH_DATABASE__URI", "postgresql://nobody@127.0.0.1:9/nowhere")
     monkeypatch.setenv("WDH_DATABASE__CONNECT_TIMEOUT", "2")
@@ -131,6 +131,7 @@ def test_an_unreachable_database_fails_fast_with_one_message(
     assert result.exit_code == 1, result.output
     assert "cannot connect to the database" in result.output
     assert "WARNING" not in result.output and "error connecting in" not in result.output
+    assert not [r for r in caplog.records if r.name.startswith("psycopg")], "no pool warnings"
     _no_traceback(result)
 
 
@@ -170,6 +171,16 @@ def test_mappings_import_maps_other_column_names(env: dict[str, str], tmp_path: 
         "SELECT count(*) FROM enterprise.company_mapping WHERE alias_name LIKE %s AND match_type IN ('plan', 'name')"
     )
     assert _count(env["WDH_DATABASE__URI"], kinds, f"{tag}%") == 2
+
+
+def test_only_commands_with_column_options_suggest_them(env: dict[str, str], tmp_path: Path) -> None:
+    decisions = write(tmp_path / "cols.csv", "request_id,company_id\n1,2\n")
+    result = runner.invoke(app, ["review", "apply", str(decisions)])
+    assert result.exit_code == 2 and "missing column(s) decision" in result.output
+    assert "--*-column" not in result.output, "review apply has no column options"
+    mappings = write(tmp_path / "m.csv", "alias,canonical_id,match_type\nA,1,plan\n")
+    result = runner.invoke(app, ["mappings", "import", str(mappings)])
+    assert result.exit_code == 1 and "--alias-name-column" in result.output
 
 
 def test_mappings_import_help_lists_the_match_types(env: dict[str, str]) -> None:
