@@ -211,8 +211,8 @@ def _probe(uri: str, kwargs: dict[str, Any]) -> None:
             f"cannot connect to the database ({where or 'libpq defaults'})",
             sqlstate=exc.sqlstate,
             detail=" ".join(str(exc).split()) or type(exc).__name__,
-            hint="Check WDH_DATABASE__URI and that the server is running; "
-            f"gave up after {kwargs['connect_timeout']} s (WDH_DATABASE__CONNECT_TIMEOUT).",
+            hint="Check WDH_DATABASE__URI and that the server is running (a connection is waited for at most "
+            f"WDH_DATABASE__CONNECT_TIMEOUT seconds, here {kwargs['connect_timeout']}).",
         ) from None
 
 
