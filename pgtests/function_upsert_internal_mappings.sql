@@ -1,6 +1,6 @@
 -- upsert_internal_mappings: contract, counts, curated over learned, all-or-nothing errors.
 BEGIN;
-SELECT plan(23);
+SELECT plan(29);
 
 -- DETAIL and HINT of the error a statement raises.
 CREATE FUNCTION pg_temp.error_detail(statement text) RETURNS text LANGUAGE plpgsql AS $f$
@@ -13,20 +13,20 @@ EXCEPTION WHEN OTHERS THEN
     RETURN _detail || ' / ' || _hint;
 END $f$;
 
-SELECT has_function('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'upsert_internal_mappings(text[], text[], text[]) exists');
-SELECT function_returns('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'enterprise.mapping_load_result', 'it returns enterprise.mapping_load_result');
-SELECT volatility_is('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'volatile', 'it is VOLATILE');
-SELECT is_definer('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'it is SECURITY DEFINER');
-SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'public', ARRAY[]::text[], 'PUBLIC cannot load mappings');
-SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'enrichment_reader', ARRAY[]::text[], 'reader cannot load mappings');
-SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'enrichment_worker', ARRAY[]::text[], 'worker cannot load mappings');
-SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]'], 'enrichment_admin', ARRAY['EXECUTE'], 'admin can load mappings');
+SELECT has_function('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'upsert_internal_mappings(text[], text[], text[], boolean) exists');
+SELECT function_returns('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'enterprise.mapping_load_result', 'it returns enterprise.mapping_load_result');
+SELECT volatility_is('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'volatile', 'it is VOLATILE');
+SELECT is_definer('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'it is SECURITY DEFINER');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'public', ARRAY[]::text[], 'PUBLIC cannot load mappings');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'enrichment_reader', ARRAY[]::text[], 'reader cannot load mappings');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'enrichment_worker', ARRAY[]::text[], 'worker cannot load mappings');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'enrichment_admin', ARRAY['EXECUTE'], 'admin can load mappings');
 
 SELECT results_eq($$SELECT * FROM enterprise.upsert_internal_mappings(
                       ARRAY['U-PLAN', ' U-ACCT ', '上载公司', '上载账户', 'U-HARD', 'U-PLAN'],
                       ARRAY['500000001', '500000002', '500000003', '500000004', '500000005', '500000001'],
                       ARRAY['plan', 'account', 'name', 'account_name', 'hardcode', 'plan'])$$,
-    $$VALUES (5::bigint, 0::bigint, 0::bigint)$$, 'five new rows (an exact repeat counts once)');
+    $$VALUES (5::bigint, 0::bigint, 0::bigint, 0::bigint)$$, 'five new rows (an exact repeat counts once)');
 SELECT results_eq($$SELECT alias_name::text, priority, source::text, lookup_key FROM enterprise.company_mapping
                      WHERE canonical_id LIKE '50000000_' ORDER BY priority$$,
     $$VALUES ('U-PLAN', 1, 'internal', 'U-PLAN'), ('U-ACCT', 2, 'internal', 'U-ACCT'), ('U-HARD', 3, 'internal', 'U-HARD'),
@@ -34,7 +34,29 @@ SELECT results_eq($$SELECT alias_name::text, priority, source::text, lookup_key 
     'priorities follow the kind, aliases are trimmed');
 SELECT results_eq($$SELECT * FROM enterprise.upsert_internal_mappings(
                       ARRAY['U-PLAN', 'U-ACCT'], ARRAY['500000001', '500000099'], ARRAY['plan', 'account'])$$,
-    $$VALUES (0::bigint, 1::bigint, 1::bigint)$$, 'reloading counts unchanged and updated rows');
+    $$VALUES (0::bigint, 1::bigint, 1::bigint, 0::bigint)$$, 'reloading counts unchanged and updated rows');
+
+-- Rows that conflict with curated rows already loaded.
+SELECT throws_ok($$SELECT enterprise.upsert_internal_mappings(ARRAY['U-PLAN2', '（已转出）上载公司', '上载公司-已转出'],
+                                                              ARRAY['500000020', '500000021', '500000021'], ARRAY['plan', 'name', 'name'])$$,
+    '22023', 'an alias conflicts with curated mappings already loaded',
+    'another alias with the key of a loaded row and another id is refused');
+SELECT is(pg_temp.error_detail($$SELECT enterprise.upsert_internal_mappings(ARRAY['U-PLAN2', '（已转出）上载公司', '上载公司-已转出'],
+                                   ARRAY['500000020', '500000021', '500000021'], ARRAY['plan', 'name', 'name'])$$),
+    'row 2: alias_name ''（已转出）上载公司'' (match_type name, lookup key ''上载公司'') -> 500000021; already loaded: ''上载公司'' -> 500000003 (2 rows of this load conflict) / Names are compared after normalize_name. Fix the file, or load with replace_conflicting => true (mappings import --replace-conflicting) to replace the rows already loaded.',
+    'DETAIL names the first conflicting row, the loaded one, and how many rows conflict');
+SELECT is((SELECT count(*)::int FROM enterprise.company_mapping WHERE alias_name IN ('U-PLAN2', '（已转出）上载公司')), 0,
+    'nothing of the refused load was written');
+SELECT results_eq($$SELECT * FROM enterprise.upsert_internal_mappings(ARRAY['（已转出）上载公司', '上载公司-已转出'],
+                      ARRAY['500000021', '500000021'], ARRAY['name', 'name'], replace_conflicting => true)$$,
+    $$VALUES (2::bigint, 0::bigint, 0::bigint, 1::bigint)$$, 'replace_conflicting: the loaded row is replaced');
+SELECT results_eq($$SELECT alias_name::text, canonical_id::text FROM enterprise.company_mapping
+                     WHERE lookup_key = '上载公司' AND match_type = 'name' ORDER BY alias_name$$,
+    $$VALUES ('上载公司-已转出', '500000021'), ('（已转出）上载公司', '500000021')$$, 'only the new rows hold the key');
+SELECT results_eq($$SELECT * FROM enterprise.upsert_internal_mappings(ARRAY['上载账户', '上载账户（已注销）'],
+                      ARRAY['500000030', '500000030'], ARRAY['account_name', 'account_name'])$$,
+    $$VALUES (1::bigint, 1::bigint, 0::bigint, 0::bigint)$$,
+    'a row that updates the loaded alias itself, with another alias of the same key beside it, is no conflict');
 
 SELECT enterprise.cache_company_mapping('学来的公司', '500000010');
 SELECT enterprise.upsert_internal_mappings(ARRAY['学来的公司'], ARRAY['500000011'], ARRAY['name']);

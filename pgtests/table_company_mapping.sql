@@ -14,7 +14,8 @@ SELECT has_index('enterprise', 'company_mapping', 'company_mapping_learned_key',
 
 INSERT INTO enterprise.company_mapping (alias_name, canonical_id, match_type, priority)
 VALUES ('  （已转出）表测试公司 ', '600000001', 'name', 4), (' TBL-PLAN ', '600000002', 'plan', 1);
-SELECT results_eq($$SELECT lookup_key FROM enterprise.company_mapping WHERE canonical_id IN ('600000001', '600000002') ORDER BY canonical_id$$,
+SELECT results_eq($$SELECT lookup_key FROM enterprise.company_mapping
+                     WHERE alias_name IN ('  （已转出）表测试公司 ', ' TBL-PLAN ') ORDER BY canonical_id$$,
     $$VALUES ('表测试公司'), ('TBL-PLAN')$$, 'lookup_key is normalize_name for names, the trimmed code for codes');
 
 SELECT throws_ok($$INSERT INTO enterprise.company_mapping (alias_name, canonical_id, match_type, priority) VALUES ('X', '1', 'nickname', 4)$$,

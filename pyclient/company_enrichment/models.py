@@ -124,6 +124,8 @@ class MappingLoadResult(BaseModel):
     inserted: int
     updated: int
     unchanged: int
+    replaced: int = 0
+    """Curated rows of the same kind and key under another alias that the load replaced (replace_conflicting)."""
 
 
 class QueueRunStats(BaseModel):
