@@ -423,6 +423,14 @@ def import_mappings(
     match_type_column: Annotated[
         str, typer.Option(help=f"Column of the match type: {', '.join(MATCH_TYPES)} (any case).")
     ] = "match_type",
+    replace_conflicting: Annotated[
+        bool,
+        typer.Option(
+            "--replace-conflicting",
+            help="Replace curated mappings already loaded that conflict with the file's rows (same kind and key, "
+            "another alias and id) instead of refusing the file.",
+        ),
+    ] = False,
 ) -> None:
     """Load curated mappings, all or nothing; a bad row is reported with its line number.
 
@@ -444,11 +452,12 @@ def import_mappings(
             raise InputError(f"{file.name}: the file has no mappings: no data row follows the header")
         with connect(settings, max_size=1) as db:
             try:
-                result = db.upsert_internal_mappings(rows)
+                result = db.upsert_internal_mappings(rows, replace_conflicting=replace_conflicting)
             except DatabaseError as exc:
                 raise _with_line_numbers(exc, lines) from None
         console.print(
-            f"{file.name}: {result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged",
+            f"{file.name}: {result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged, "
+            f"{result.replaced} replaced",
             highlight=False,
         )
 

@@ -126,7 +126,8 @@ SQL: Final[dict[str, str]] = {
     "queue_stats": "SELECT * FROM enterprise.lookup_queue_stats",
     "upsert_internal_mappings": (
         "SELECT * FROM enterprise.upsert_internal_mappings(alias_names => %(alias_names)s,"
-        " canonical_ids => %(canonical_ids)s, match_types => %(match_types)s)"
+        " canonical_ids => %(canonical_ids)s, match_types => %(match_types)s,"
+        " replace_conflicting => %(replace_conflicting)s)"
     ),
     "cache_company_mapping": (
         "SELECT enterprise.cache_company_mapping(alias_name => %(alias_name)s, canonical_id => %(canonical_id)s,"
@@ -607,7 +608,11 @@ class EnrichmentDB:
 
     # ----------------------------------------------------------------------------------------- mappings
 
-    def upsert_internal_mappings(self, rows: Sequence[MappingRow]) -> MappingLoadResult:
+    def upsert_internal_mappings(
+        self, rows: Sequence[MappingRow], *, replace_conflicting: bool = False
+    ) -> MappingLoadResult:
+        """Load curated mappings, all or nothing. A row conflicting with curated rows already loaded (same kind and
+        key, another alias and id) is refused (22023) unless ``replace_conflicting``, which deletes those rows."""
         return self._one(
             MappingLoadResult,
             "upsert_internal_mappings",
@@ -615,6 +620,7 @@ class EnrichmentDB:
                 "alias_names": [r.alias_name for r in rows],
                 "canonical_ids": [r.canonical_id for r in rows],
                 "match_types": [r.match_type for r in rows],
+                "replace_conflicting": replace_conflicting,
             },
         )
 

@@ -230,3 +230,37 @@ def test_flags_are_plain_flags_and_help_is_readable(env: dict[str, str]) -> None
     assert "<bool>" not in result.output
     assert "…" not in result.output, result.output
     assert re.search(r"--account-number-column\b", result.output)
+
+
+# ------------------------------------------------------------------ 2. conflicts with mappings already loaded
+
+
+def test_mappings_import_refuses_a_conflict_with_loaded_mappings_unless_told(
+    env: dict[str, str], tmp_path: Path, tag: str
+) -> None:
+    header = "alias_name,canonical_id,match_type\n"
+    first = write(tmp_path / "first.csv", f"{header}{tag}丙公司,611111131,name\n")
+    assert runner.invoke(app, ["mappings", "import", str(first)]).exit_code == 0
+    second = write(
+        tmp_path / "second.csv", f"{header}{tag}-C2,611111132,plan\n\n{tag}丙公司（已注销）,611111133,NAME\n"
+    )
+    result = runner.invoke(app, ["mappings", "import", str(second)])
+    assert result.exit_code == 1, result.output
+    assert "an alias conflicts with curated mappings already loaded" in result.output
+    assert f"detail: line 4: alias_name '{tag}丙公司（已注销）'" in result.output
+    assert "--replace-conflicting" in result.output
+    _no_traceback(result)
+    aliases = (
+        "SELECT string_agg(alias_name || '=' || canonical_id, ' ' ORDER BY alias_name)"
+        " FROM enterprise.company_mapping WHERE alias_name LIKE %s"
+    )
+    with psycopg.connect(env["WDH_DATABASE__URI"]) as conn:
+        before = conn.execute(aliases, (f"{tag}%",)).fetchone()
+    assert before == (f"{tag}丙公司=611111131",), "nothing of the second file was loaded"
+
+    result = runner.invoke(app, ["mappings", "import", str(second), "--replace-conflicting"])
+    assert result.exit_code == 0, result.output
+    assert "2 inserted, 0 updated, 0 unchanged, 1 replaced" in result.output
+    with psycopg.connect(env["WDH_DATABASE__URI"]) as conn:
+        after = conn.execute(aliases, (f"{tag}%",)).fetchone()
+    assert after == (f"{tag}-C2=611111132 {tag}丙公司（已注销）=611111133",)
