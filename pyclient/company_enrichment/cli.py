@@ -1,9 +1,10 @@
 """The ``company-enrichment`` command line: resolve files, run the queue worker, show the queue, load mappings,
 serve the EQC stand-in; ``review`` (lookups waiting for a person) lives in :mod:`.cli_review`.
 
-Exit codes: 0 success; 1 a database or input error (message, detail and hint printed); 2 bad usage or
-configuration, or a decisions file that ``review apply`` refuses (every bad line named, nothing written); 3 EQC
-refused the token (worker).
+Exit codes: 0 success; 1 a database or input error (message, detail and hint printed); 2 bad usage (an option
+naming a column the file lacks, an output path that cannot be written, a number out of range) or configuration, or
+a decisions file that ``review apply`` refuses (every bad line named, nothing written); 3 EQC refused the token
+(worker).
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .cli_common import connect, console, err_console, errors_reported
+from .cli_common import HELP_SETTINGS, connect, console, err_console, errors_reported
 from .cli_review import review_app
-from .csvio import CsvTable, open_table, write_atomically
+from .csvio import CsvTable, open_table, require_columns, write_atomically
 from .db import EnrichmentDB
 from .eqc import EQCClient, EQCConfigurationError
-from .errors import ConfigurationError, DatabaseError, InputError
+from .errors import ConfigurationError, DatabaseError, InputError, UsageError
 from .models import CompanyIdResult, CompanyProfile, CompanyRecord, MappingRow, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
 from .service import CompanyEnrichmentService, default_worker_name
@@ -43,13 +44,19 @@ app = typer.Typer(
     help="Resolve pipeline records to a unified company_id (settings: WDH_* environment variables).",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # click's help: flags without a <bool> metavar, option names never cut
+    context_settings=HELP_SETTINGS,
 )
-mappings_app = typer.Typer(help="Curated mappings.", no_args_is_help=True)
+mappings_app = typer.Typer(
+    help="Curated mappings.", no_args_is_help=True, rich_markup_mode=None, context_settings=HELP_SETTINGS
+)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(review_app, name="review")
 
-RESULT_COLUMNS = ["company_id", "status", "source", "match_type", "temp_id"]
+RESULT_COLUMNS = ["company_id", "status", "source", "match_type", "temp_id", "request_id"]
 PROFILE_COLUMNS = ["full_name", "unite_code"]
+#: The longest lookup key the SQL API looks up (and caches); a longer name's record gets a TEMP id.
+MAX_KEY_LENGTH = 255
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -111,6 +118,15 @@ def _summary_table(title: str, counts: Counter[str]) -> Table:
 # ----------------------------------------------------------------------------------------------- resolve
 
 
+#: The record fields, each with the option that names its column and the column's default name.
+RECORD_COLUMNS = (
+    ("plan_code", "--plan-code-column"),
+    ("customer_name", "--customer-name-column"),
+    ("account_name", "--account-name-column"),
+    ("account_number", "--account-number-column"),
+)
+
+
 @app.command()
 def resolve(
     input_csv: Annotated[Path, typer.Argument(metavar="INPUT.csv", help="Records to resolve.")],
@@ -118,13 +134,20 @@ def resolve(
         Path | None, typer.Option("--output", "-o", help="Where to write (default: INPUT.resolved.csv).")
     ] = None,
     budget: Annotated[
-        int | None, typer.Option(help="Inline EQC lookups for this run (default WDH_COMPANY_SYNC_LOOKUP_LIMIT).")
+        int | None,
+        typer.Option(help="Inline EQC lookups for this run (default WDH_COMPANY_SYNC_LOOKUP_LIMIT).", min=0),
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Records per SQL call.", min=1, max=100_000)] = 5_000,
-    plan_code_column: Annotated[str, typer.Option(help="Column holding the plan code.")] = "plan_code",
-    customer_name_column: Annotated[str, typer.Option(help="Column holding the customer name.")] = "customer_name",
-    account_name_column: Annotated[str, typer.Option(help="Column holding the account name.")] = "account_name",
-    account_number_column: Annotated[str, typer.Option(help="Column holding the account number.")] = "account_number",
+    plan_code_column: Annotated[str | None, typer.Option(help="Column of the plan code (default plan_code).")] = None,
+    customer_name_column: Annotated[
+        str | None, typer.Option(help="Column of the customer name (default customer_name).")
+    ] = None,
+    account_name_column: Annotated[
+        str | None, typer.Option(help="Column of the account name (default account_name).")
+    ] = None,
+    account_number_column: Annotated[
+        str | None, typer.Option(help="Column of the account number (default account_number).")
+    ] = None,
     plan_only: Annotated[
         bool, typer.Option("--plan-only", help="Report what resolution would give; write nothing anywhere.")
     ] = False,
@@ -136,26 +159,72 @@ def resolve(
         ),
     ] = False,
 ) -> None:
-    """Resolve every record of a CSV file; write it back with company_id, status, source, match_type, temp_id."""
+    """Resolve every record of a CSV file; write it back with company_id, status, source, match_type, temp_id,
+    request_id."""
     with errors_reported():
         settings = load_settings()
-        names = (plan_code_column, customer_name_column, account_name_column, account_number_column)
-        table = open_table(input_csv, any_of=names)
+        table = open_table(input_csv)
+        columns = _record_columns(
+            table, (plan_code_column, customer_name_column, account_name_column, account_number_column)
+        )
         total = sum(1 for _ in table.rows())  # a malformed file fails here, before anything is written
         target = output or input_csv.with_suffix(".resolved.csv")
+        if not plan_only:
+            _check_output(target, "-o" if output else "the output file")
         with connect(settings) as db:
             eqc = None if plan_only else _eqc_client(settings, db)
             service = _service(
                 settings, db, eqc, budget=settings.company_sync_lookup_limit if budget is None else budget
             )
             writer = _ResultWriter(db, with_profile=with_profile)
-            counts = _resolve_file(table, names, None if plan_only else target, total, batch_size, service, writer)
+            counts, too_long = _resolve_file(
+                table, columns, None if plan_only else target, total, batch_size, service, writer
+            )
             if eqc is not None:
                 eqc.close()
         title = "what resolution would give (plan only)" if plan_only else f"resolved {input_csv.name}"
         console.print(_summary_table(title, counts))
+        console.print(_columns_line(columns), highlight=False)
+        if too_long:
+            names = "name" if too_long == 1 else "names"
+            console.print(f"{too_long} {names} too long to look up: TEMP ids given", highlight=False)
         if not plan_only:
-            console.print(f"wrote {target}")
+            console.print(f"wrote {target}", highlight=False)
+
+
+def _record_columns(table: CsvTable, chosen: Sequence[str | None]) -> list[str | None]:
+    """The column of each record field: the one its option names (which the header must have), else the default
+    name when the header has it, else None. UsageError for an option naming a column the file lacks."""
+    columns: list[str | None] = []
+    for (default, option), name in zip(RECORD_COLUMNS, chosen, strict=True):
+        if name is not None and name not in table.header:
+            raise UsageError(
+                f"{option} {name!r}: {table.path.name} has no such column (its header: {', '.join(table.header)})"
+            )
+        column = name if name is not None else default
+        columns.append(column if column in table.header else None)
+    if not any(columns):
+        require_columns(
+            table, any_of=[default for default, _ in RECORD_COLUMNS], column_options=[o for _, o in RECORD_COLUMNS]
+        )
+    return columns
+
+
+def _columns_line(columns: Sequence[str | None]) -> str:
+    used = [c if c == field else f"{c} as {field}" for (field, _), c in zip(RECORD_COLUMNS, columns, strict=True) if c]
+    absent = [field for (field, _), c in zip(RECORD_COLUMNS, columns, strict=True) if c is None]
+    return f"columns used: {', '.join(used)}" + (f"; absent: {', '.join(absent)}" if absent else "")
+
+
+def _check_output(target: Path, what: str) -> None:
+    """UsageError unless ``target`` can be written, checked before any record is resolved."""
+    if target.is_dir():
+        raise UsageError(f"{what} {target} is a directory: give a file name")
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"{what} {target}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{what} {target}: the folder {folder} is not writable")
 
 
 class _ResultWriter:
@@ -175,6 +244,7 @@ class _ResultWriter:
         out: list[list[str]] = []
         for r in results:
             row = [r.company_id or "", r.status.value, r.source or "", r.match_type or "", r.temp_id or ""]
+            row.append("" if r.request_id is None else str(r.request_id))
             if self._with_profile:
                 profile = profiles.get(r.company_id or "") if r.status is not ResolutionStatus.TEMP_ASSIGNED else None
                 row += [profile.full_name, profile.unite_code or ""] if profile else ["", ""]
@@ -184,15 +254,19 @@ class _ResultWriter:
 
 def _resolve_file(
     table: CsvTable,
-    names: Sequence[str],
+    columns: Sequence[str | None],
     target: Path | None,
     total: int,
     batch_size: int,
     service: CompanyEnrichmentService,
     results_writer: _ResultWriter,
-) -> Counter[str]:
-    """Resolve the table in batches, writing it to ``target`` (None: a plan-only run, which writes nothing)."""
-    positions = [table.index_of(n) if n in table.header else None for n in names]
+) -> tuple[Counter[str], int]:
+    """Resolve the table in batches, writing it to ``target`` (None: a plan-only run, which writes nothing).
+
+    Returns the records by status and how many were given a TEMP id because their name's key is too long to look
+    up (over 255 characters: the SQL API never queues such a name)."""
+    positions = [None if c is None else table.index_of(c) for c in columns]
+    too_long = 0
     result_columns = results_writer.columns
     # Result columns replace input columns of the same name (a resolved file can be resolved again).
     replaced = [c for c in result_columns if c in table.header]
@@ -204,7 +278,7 @@ def _resolve_file(
     kept = [i for i, column in enumerate(table.header) if column not in result_columns]
     counts: Counter[str] = Counter()
     with ExitStack() as stack:
-        writer = None if target is None else stack.enter_context(write_atomically(target))
+        writer = None if target is None else stack.enter_context(write_atomically(target, newline=table.newline))
         if writer is not None:
             writer.writerow([table.header[i] for i in kept] + result_columns)
         batch: list[list[str]] = []
@@ -222,8 +296,17 @@ def _resolve_file(
             results: list[CompanyIdResult] = (
                 results_writer.db.preview_company_ids(records) if target is None else service.resolve_batch(records)
             )
+            nonlocal too_long
             for result in results:
                 counts[result.status.value] += 1
+            named = [
+                record.customer_name
+                for record, result in zip(records, results, strict=True)
+                if result.status is ResolutionStatus.TEMP_ASSIGNED and record.customer_name is not None
+            ]
+            if named:
+                keys = results_writer.db.normalize_names(named)
+                too_long += sum(1 for key in keys if key is not None and len(key) > MAX_KEY_LENGTH)
             if writer is not None:
                 for row, cells in zip(batch, results_writer.rows(results), strict=True):
                     writer.writerow([*(row[i] for i in kept), *cells])
@@ -240,7 +323,7 @@ def _resolve_file(
                     flush()
             if batch:
                 flush()
-    return counts
+    return counts, too_long
 
 
 # -------------------------------------------------------------------------------------------------- work
@@ -329,30 +412,52 @@ def status() -> None:
 _ROW_REF = re.compile(r"^rows? ([\d, ]+):")
 
 
+MATCH_TYPES = ("plan", "account", "hardcode", "name", "account_name")
+
+
 @mappings_app.command("import")
 def import_mappings(
     file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="Columns alias_name, canonical_id, match_type.")],
+    alias_name_column: Annotated[str, typer.Option(help="Column of the alias.")] = "alias_name",
+    canonical_id_column: Annotated[str, typer.Option(help="Column of the company id.")] = "canonical_id",
+    match_type_column: Annotated[
+        str, typer.Option(help=f"Column of the match type: {', '.join(MATCH_TYPES)} (any case).")
+    ] = "match_type",
+    replace_conflicting: Annotated[
+        bool,
+        typer.Option(
+            "--replace-conflicting",
+            help="Replace curated mappings already loaded that conflict with the file's rows (same kind and key, "
+            "another alias and id) instead of refusing the file.",
+        ),
+    ] = False,
 ) -> None:
-    """Load curated mappings, all or nothing; a bad row is reported with its line number."""
+    """Load curated mappings, all or nothing; a bad row is reported with its line number.
+
+    match_type is one of plan, account, hardcode, name, account_name (case does not matter)."""
     with errors_reported():
         settings = load_settings()
-        columns = ("alias_name", "canonical_id", "match_type")
-        table = open_table(file, all_of=columns)
+        columns = (alias_name_column, canonical_id_column, match_type_column)
+        table = open_table(
+            file, all_of=columns, column_options=("--alias-name-column", "--canonical-id-column", "--match-type-column")
+        )
         alias, canonical, kind = (table.index_of(c) for c in columns)
         rows: list[MappingRow] = []
         lines: list[int] = []
         for line, row in table.rows(skip_blank=True):
-            rows.append(MappingRow(alias_name=row[alias], canonical_id=row[canonical], match_type=row[kind]))
+            match_type = row[kind].strip().lower()
+            rows.append(MappingRow(alias_name=row[alias], canonical_id=row[canonical], match_type=match_type))
             lines.append(line)
         if not rows:
-            raise InputError("no mappings in the file", line=2)
+            raise InputError(f"{file.name}: the file has no mappings: no data row follows the header")
         with connect(settings, max_size=1) as db:
             try:
-                result = db.upsert_internal_mappings(rows)
+                result = db.upsert_internal_mappings(rows, replace_conflicting=replace_conflicting)
             except DatabaseError as exc:
                 raise _with_line_numbers(exc, lines) from None
         console.print(
-            f"{file.name}: {result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged",
+            f"{file.name}: {result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged, "
+            f"{result.replaced} replaced",
             highlight=False,
         )
 

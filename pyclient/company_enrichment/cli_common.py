@@ -2,23 +2,28 @@
 the settings and the database connection. The commands live in :mod:`.cli` and, one room per topic, in modules
 it registers (:mod:`.cli_review`).
 
-Exit codes: 0 success; 1 a database or input error (message, detail and hint printed); 2 bad usage or
-configuration (and a decisions file ``review apply`` refuses); 3 EQC refused the token (worker).
+Exit codes: 0 success; 1 a database or input error (message, detail and hint printed); 2 bad usage (an option
+naming a column the file lacks, an output path that cannot be written, a number out of range) or configuration (and
+a decisions file ``review apply`` refuses); 3 EQC refused the token (worker).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import typer
 from rich.console import Console
 
 from .db import EnrichmentDB
-from .errors import CompanyEnrichmentError, ConfigurationError, DatabaseError
+from .errors import CompanyEnrichmentError, ConfigurationError, DatabaseError, UsageError
 from .settings import Settings
 
-__all__ = ["connect", "console", "err_console", "errors_reported", "print_database_error"]
+__all__ = ["HELP_SETTINGS", "connect", "console", "err_console", "errors_reported", "print_database_error"]
+
+#: click context settings of every command: help as wide as the terminal allows, up to 100 columns.
+HELP_SETTINGS: dict[str, Any] = {"max_content_width": 100}
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -39,7 +44,7 @@ def errors_reported() -> Iterator[None]:
     """Print the package's errors plainly (message, detail, hint) and exit with the right code."""
     try:
         yield
-    except ConfigurationError as exc:
+    except (ConfigurationError, UsageError) as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
     except DatabaseError as exc:
@@ -51,4 +56,6 @@ def errors_reported() -> Iterator[None]:
 
 
 def connect(settings: Settings, *, max_size: int = 8) -> EnrichmentDB:
-    return EnrichmentDB.connect(settings.require_database_uri(), max_size=max_size)
+    return EnrichmentDB.connect(
+        settings.require_database_uri(), max_size=max_size, connect_timeout=settings.database.connect_timeout
+    )

@@ -20,7 +20,7 @@ from typing import Annotated, Final
 import typer
 from rich.table import Table
 
-from .cli_common import connect, console, err_console, errors_reported, print_database_error
+from .cli_common import HELP_SETTINGS, connect, console, err_console, errors_reported, print_database_error
 from .csvio import CsvTable, open_table, write_atomically
 from .db import EnrichmentDB
 from .errors import DecisionFailedError, InputError
@@ -32,6 +32,8 @@ __all__ = ["EXPORT_COLUMNS", "review_app"]
 review_app = typer.Typer(
     help="Lookups waiting for a person: EQC answered, but no candidate was sure enough to be learned.",
     no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings=HELP_SETTINGS,
 )
 
 #: One row per candidate; people fill in ``decision`` (accept on one row of a request, or reject) and apply it.

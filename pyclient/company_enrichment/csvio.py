@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, Protocol
 
 from .errors import InputError
 
-__all__ = ["MAX_LINE_BYTES", "CsvTable", "RowWriter", "open_table", "write_atomically"]
+__all__ = ["MAX_LINE_BYTES", "CsvTable", "RowWriter", "open_table", "require_columns", "write_atomically"]
 
 MAX_LINE_BYTES = 1 << 20
 
@@ -30,6 +30,8 @@ class CsvTable:
     path: Path
     header: list[str]
     max_line_bytes: int = MAX_LINE_BYTES
+    newline: str = "\n"
+    """The header's line ending ("\r\n" or "\n"): files written from this one use the same."""
 
     def index_of(self, column: str) -> int:
         return self.header.index(column)
@@ -57,29 +59,51 @@ class CsvTable:
                 yield first_line, row
 
 
-def open_table(path: Path, *, any_of: Sequence[str] = (), all_of: Sequence[str] = ()) -> CsvTable:
-    """Open a CSV file and check its header: every column in ``all_of``, at least one in ``any_of``."""
+def open_table(
+    path: Path,
+    *,
+    any_of: Sequence[str] = (),
+    all_of: Sequence[str] = (),
+    column_options: Sequence[str] = (),
+) -> CsvTable:
+    """Open a CSV file and check its header: every column in ``all_of``, at least one in ``any_of``.
+
+    ``column_options``: the command's options that name columns, suggested by a missing column's error."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     with path.open("rb") as raw:
         reader = csv.reader(_lines(raw, MAX_LINE_BYTES), strict=True)
         header = _read_row(reader, 0)
+        raw.seek(0)
+        newline = "\r\n" if raw.readline(MAX_LINE_BYTES + 1).endswith(b"\r\n") else "\n"
     if not header or not any(h.strip() for h in header):
         raise InputError("the file is empty: expected a header row", line=1)
     header = [h.strip() for h in header]
     duplicates = sorted({h for h in header if header.count(h) > 1})
     if duplicates:
         raise InputError(f"duplicate column(s) in the header: {', '.join(duplicates)}", line=1)
+    table = CsvTable(path=path, header=header, newline=newline)
+    require_columns(table, any_of=any_of, all_of=all_of, column_options=column_options)
+    return table
+
+
+def require_columns(
+    table: CsvTable,
+    *,
+    any_of: Sequence[str] = (),
+    all_of: Sequence[str] = (),
+    column_options: Sequence[str] = (),
+) -> None:
+    """InputError (line 1) unless the header has every column in ``all_of`` and at least one in ``any_of``."""
+    header = table.header
     missing = [c for c in all_of if c not in header]
     if any_of and not any(c in header for c in any_of):
         missing.append(" or ".join(any_of))
     if missing:
+        suggestion = f" (map other names with {', '.join(column_options)})" if column_options else ""
         raise InputError(
-            f"missing column(s) {', '.join(missing)}; the header has {', '.join(header)} "
-            "(map other names with the --*-column options)",
-            line=1,
+            f"missing column(s) {', '.join(missing)}; the header has {', '.join(header)}{suggestion}", line=1
         )
-    return CsvTable(path=path, header=header)
 
 
 def _read_row(reader: Iterator[list[str]], previous_line: int) -> list[str] | None:
@@ -121,16 +145,16 @@ class RowWriter(Protocol):
 
 
 @contextmanager
-def write_atomically(target: Path) -> Iterator[RowWriter]:
-    """A CSV writer (UTF-8) on a temporary file next to ``target``, renamed onto it when the block ends without an
-    error, with the mode the umask gives a new file. On an error the temporary file is removed and ``target`` is
-    left as it was: a reader never sees half a file."""
+def write_atomically(target: Path, *, newline: str = "\n") -> Iterator[RowWriter]:
+    """A CSV writer (UTF-8, lines ending in ``newline``) on a temporary file next to ``target``, renamed onto it when
+    the block ends without an error, with the mode the umask gives a new file. On an error the temporary file is
+    removed and ``target`` is left as it was: a reader never sees half a file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         # mkstemp makes the file 0600; give it the mode a file created normally would have.
         os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            yield csv.writer(out)
+            yield csv.writer(out, lineterminator=newline)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ holds a transaction open while the caller talks to EQC.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
@@ -125,7 +126,8 @@ SQL: Final[dict[str, str]] = {
     "queue_stats": "SELECT * FROM enterprise.lookup_queue_stats",
     "upsert_internal_mappings": (
         "SELECT * FROM enterprise.upsert_internal_mappings(alias_names => %(alias_names)s,"
-        " canonical_ids => %(canonical_ids)s, match_types => %(match_types)s)"
+        " canonical_ids => %(canonical_ids)s, match_types => %(match_types)s,"
+        " replace_conflicting => %(replace_conflicting)s)"
     ),
     "cache_company_mapping": (
         "SELECT enterprise.cache_company_mapping(alias_name => %(alias_name)s, canonical_id => %(canonical_id)s,"
@@ -199,6 +201,22 @@ def _columns(records: Sequence[CompanyRecord]) -> dict[str, list[str | None]]:
     }
 
 
+def _probe(uri: str, kwargs: dict[str, Any]) -> None:
+    """One connection, closed at once; DatabaseUnavailableError (where, and libpq's reason) when it fails."""
+    try:
+        psycopg.connect(uri, **kwargs).close()
+    except psycopg.Error as exc:
+        info = conninfo_to_dict(uri)
+        where = ", ".join(f"{k} {info[k]}" for k in ("host", "port", "dbname", "user") if info.get(k))
+        raise DatabaseUnavailableError(
+            f"cannot connect to the database ({where or 'libpq defaults'})",
+            sqlstate=exc.sqlstate,
+            detail=" ".join(str(exc).split()) or type(exc).__name__,
+            hint="Check WDH_DATABASE__URI and that the server is running (a connection is waited for at most "
+            f"WDH_DATABASE__CONNECT_TIMEOUT seconds, here {kwargs['connect_timeout']}).",
+        ) from None
+
+
 class EnrichmentDB:
     """Typed access to the enterprise SQL API over a psycopg connection pool."""
 
@@ -206,14 +224,31 @@ class EnrichmentDB:
         self._pool = pool
 
     @classmethod
-    def connect(cls, uri: str, *, min_size: int = 1, max_size: int = 8, timeout: float = 30.0) -> EnrichmentDB:
-        """Open a pool on ``uri``. Connections are checked before use, so a restarted server is survived."""
+    def connect(
+        cls,
+        uri: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 8,
+        timeout: float = 30.0,
+        connect_timeout: float | None = None,
+    ) -> EnrichmentDB:
+        """Open a pool on ``uri``. Connections are checked before use, so a restarted server is survived.
+
+        With ``connect_timeout`` (seconds) one connection is tried first, waiting at most that long: a database
+        that cannot be reached is reported at once, in one error, instead of after the pool's retries.
+        """
+        kwargs: dict[str, Any] = {"autocommit": True, "application_name": "company-enrichment"}
+        if connect_timeout is not None:
+            # libpq counts whole seconds and treats 1 as 2.
+            kwargs["connect_timeout"] = max(2, math.ceil(connect_timeout))
+            _probe(uri, kwargs)
         pool = ConnectionPool(
             uri,
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
-            kwargs={"autocommit": True, "application_name": "company-enrichment"},
+            kwargs=kwargs,
             check=ConnectionPool.check_connection,
             open=False,
             name="company-enrichment",
@@ -573,7 +608,11 @@ class EnrichmentDB:
 
     # ----------------------------------------------------------------------------------------- mappings
 
-    def upsert_internal_mappings(self, rows: Sequence[MappingRow]) -> MappingLoadResult:
+    def upsert_internal_mappings(
+        self, rows: Sequence[MappingRow], *, replace_conflicting: bool = False
+    ) -> MappingLoadResult:
+        """Load curated mappings, all or nothing. A row conflicting with curated rows already loaded (same kind and
+        key, another alias and id) is refused (22023) unless ``replace_conflicting``, which deletes those rows."""
         return self._one(
             MappingLoadResult,
             "upsert_internal_mappings",
@@ -581,6 +620,7 @@ class EnrichmentDB:
                 "alias_names": [r.alias_name for r in rows],
                 "canonical_ids": [r.canonical_id for r in rows],
                 "match_types": [r.match_type for r in rows],
+                "replace_conflicting": replace_conflicting,
             },
         )
 

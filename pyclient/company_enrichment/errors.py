@@ -22,6 +22,7 @@ __all__ = [
     "NotACandidateError",
     "PermissionDeniedError",
     "ReviewDecidedError",
+    "UsageError",
     "map_database_error",
 ]
 
@@ -32,6 +33,11 @@ class CompanyEnrichmentError(Exception):
 
 class ConfigurationError(CompanyEnrichmentError):
     """A setting is missing or invalid; the message names the variable."""
+
+
+class UsageError(CompanyEnrichmentError):
+    """A command-line option does not fit the input (a column the file lacks, an output path that cannot be
+    written); the message names the option and the value. The command line exits 2."""
 
 
 class InputError(CompanyEnrichmentError):

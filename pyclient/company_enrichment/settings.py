@@ -6,6 +6,7 @@ The names and defaults are the old system's, so existing deployments keep workin
 variable                            default               meaning
 =================================== ===================== =========================================
 WDH_DATABASE__URI                   (required)            libpq URI of the enterprise database
+WDH_DATABASE__CONNECT_TIMEOUT       5                     seconds to wait for the database at start-up
 WDH_EQC_BASE_URL                    https://eqc.pingan.com EQC's base URL
 WDH_EQC_TOKEN                       (none)                EQC token; never logged
 WDH_EQC_TIMEOUT                     30                    seconds per EQC request
@@ -21,7 +22,9 @@ WDH_LOOKUP_RETRY_DELAY              300                   first retry delay in s
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigurationError
@@ -29,8 +32,30 @@ from .errors import ConfigurationError
 __all__ = ["DatabaseSettings", "Settings", "load_settings"]
 
 
+LOCAL_CLUSTER_HINT = (
+    'for the project-local cluster run `scripts/localdb.sh start && eval "$(scripts/localdb.sh env)" '
+    '&& export WDH_DATABASE__URI="$LOCALDB_URI"` in the checkout'
+)
+
+
 class DatabaseSettings(BaseModel):
     uri: str | None = Field(default=None, description="libpq URI, postgresql://...")
+    connect_timeout: float = Field(default=5.0, gt=0, le=600, description="seconds to wait for a connection")
+
+    @field_validator("uri")
+    @classmethod
+    def _libpq_uri(cls, value: str | None) -> str | None:
+        """The form only (libpq's own parser); whether the database answers is found out on connecting."""
+        if value is None or not value.strip():
+            return None
+        if "://" in value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("expected a libpq URI starting with postgresql://")
+        try:
+            conninfo_to_dict(value)
+        except psycopg.ProgrammingError as exc:
+            reason = " ".join(str(exc).split())
+            raise ValueError(f"not a libpq URI such as postgresql://user@host:5432/dbname ({reason})") from None
+        return value
 
 
 class Settings(BaseSettings):
@@ -57,8 +82,7 @@ class Settings(BaseSettings):
     def require_database_uri(self) -> str:
         if not self.database.uri:
             raise ConfigurationError(
-                "WDH_DATABASE__URI is not set: give the libpq URI of the enterprise database "
-                "(make demo and make test set it for the project-local database)"
+                "WDH_DATABASE__URI is not set: give the libpq URI of the enterprise database, or " + LOCAL_CLUSTER_HINT
             )
         return self.database.uri
 
@@ -72,5 +96,7 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "; ".join(f"{_variable(err['loc'])}: {err['msg']}" for err in exc.errors())
+        problems = "; ".join(
+            f"{_variable(err['loc'])}: {err['msg'].removeprefix('Value error, ')}" for err in exc.errors()
+        )
         raise ConfigurationError(f"invalid configuration: {problems}") from None

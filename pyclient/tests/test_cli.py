@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from cli_support import read_rows, runner, write
-from company_enrichment.cli import app
+from company_enrichment.cli import RESULT_COLUMNS, app
 from company_enrichment.standin import EQCStandin, Fault
 
 
@@ -114,7 +114,8 @@ def test_resolve_writes_results_and_a_summary(env: dict[str, str], tmp_path: Pat
     assert rows[0]["company_id"] == "622222222" and rows[0]["extra"] == "keep me"
     assert rows[1]["company_id"] == "680000001" and rows[1]["source"] == "EQC"
     assert rows[3]["temp_id"].startswith("TEMP_")
-    assert list(rows[0]) == ["客户", "plan_code", "extra", "company_id", "status", "source", "match_type", "temp_id"]
+    assert list(rows[0]) == ["客户", "plan_code", "extra", *RESULT_COLUMNS]
+    assert rows[2]["request_id"] and rows[3]["request_id"] == ""
     assert "success_internal" in result.output and "total" in result.output
 
     preview = runner.invoke(app, ["resolve", str(records), "--plan-only", "--customer-name-column", "客户"])

@@ -103,7 +103,7 @@ def test_a_blank_line_is_a_record_with_no_fields_and_gets_its_row(
     result = runner.invoke(app, ["resolve", str(one), "-o", str(out), "--budget", "0"])
     assert result.exit_code == 0, result.output
     header, rows = read_rows(out)
-    assert header == ["customer_name", "company_id", "status", "source", "match_type", "temp_id"]
+    assert header == ["customer_name", "company_id", "status", "source", "match_type", "temp_id", "request_id"]
     assert len(rows) == 3, rows
     assert [r[0] for r in rows] == [f"{tag}复审1有限公司", "", f"{tag}某新公司"]
     with EnrichmentDB.connect(env["WDH_DATABASE__URI"], max_size=1) as db:
@@ -143,7 +143,7 @@ def test_a_resolved_file_can_be_resolved_again(
     assert result.exit_code == 0, result.output
     assert "status" in result.output and "replace" in result.output, "a warning names the replaced column"
     header, rows = read_rows(first)
-    assert header == ["customer_name", "note", "company_id", "status", "source", "match_type", "temp_id"]
+    assert header == ["customer_name", "note", "company_id", "status", "source", "match_type", "temp_id", "request_id"]
     assert [r[3] for r in rows] == ["success_external", "pending_lookup"]
 
     second = tmp_path / "second.csv"

@@ -653,8 +653,9 @@ def test_a_bom_is_accepted_by_resolve_and_mappings_import(cli_env: None, db_uri:
     resolved = runner.invoke(app, ["resolve", str(records), "-o", str(out)])
     assert resolved.exit_code == 0, resolved.output
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "plan_code,note,company_id,status,source,match_type,temp_id", "the BOM is not in the header"
-    assert lines[1] == f"{tag}-BOM,x,{ID_PREFIX}7,success_internal,plan,plan,"
+    header = "plan_code,note,company_id,status,source,match_type,temp_id,request_id"
+    assert lines[0] == header, "the BOM is not in the header"
+    assert lines[1] == f"{tag}-BOM,x,{ID_PREFIX}7,success_internal,plan,plan,,"
     with psycopg.connect(db_uri, autocommit=True) as conn:
         conn.execute("DELETE FROM enterprise.company_mapping WHERE alias_name = %s", (f"{tag}-BOM",))
 
