@@ -41,8 +41,12 @@ note() { printf '%s\n' "$*" | tee -a "$out/summary.txt"; }   # printed now, and 
 step "deploy the sqitch plan"
 sqitch deploy --target "$SQITCH_TARGET" >"$out/deploy.log"
 deployed="$(grep -c '^  + ' "$out/deploy.log" || true)"
-echo "$deployed changes deployed, from $(grep -m1 '^  + ' "$out/deploy.log" | awk '{print $2}')" \
-     "to $(grep '^  + ' "$out/deploy.log" | tail -n 1 | awk '{print $2, $3}') (sqitch's output: $out/deploy.log)"
+if [ "$deployed" = 0 ]; then
+    echo "nothing to deploy: $(tail -n 1 "$out/deploy.log")"
+else
+    echo "$deployed changes deployed, from $(grep -m1 '^  + ' "$out/deploy.log" | awk '{print $2}')" \
+         "to $(grep '^  + ' "$out/deploy.log" | tail -n 1 | awk '{print $2, $3}') (sqitch's output: $out/deploy.log)"
+fi
 
 step "load curated mappings (examples/mappings.csv)"
 ce mappings import examples/mappings.csv
