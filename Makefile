@@ -37,8 +37,13 @@ verify:  ## sqitch verify
 revert:  ## sqitch revert everything (asks first)
 	@. scripts/dbenv.sh && sqitch revert --target "$$SQITCH_TARGET"
 
-psql:  ## open psql on the database
-	@. scripts/dbenv.sh && psql "$$DATABASE_URI"
+# DB=name: another database of the project-local cluster, e.g. `make psql DB=enrichment_demo` after `make demo`.
+DB ?=
+
+psql:  ## open psql on the database (DB=enrichment_demo: the one make demo wrote)
+	@if [ -n "$(DB)" ] && [ -n "$${WDH_DATABASE__URI:-}" ]; then \
+	    echo "make psql DB=$(DB): DB names a database of the project-local cluster, but WDH_DATABASE__URI is set; unset it or point it at that database" >&2; exit 2; fi
+	@. scripts/dbenv.sh && $(if $(DB),eval "$$(LOCALDB_NAME='$(DB)' scripts/localdb.sh env)" && DATABASE_URI="$$LOCALDB_URI" &&) psql "$$DATABASE_URI"
 
 lint:  ## ruff and mypy --strict on the Python package
 	@.venv/bin/ruff check pyclient && .venv/bin/mypy --strict pyclient
@@ -52,5 +57,5 @@ db-stop:  ## stop the project-local PostgreSQL
 db-reset:  ## stop it and throw its data away
 	@scripts/localdb.sh reset
 
-db-status:  ## is it running?
-	@scripts/localdb.sh status
+db-status:  ## is it running? (prints running or stopped)
+	@scripts/localdb.sh status || [ $$? = 3 ]

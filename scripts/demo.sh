@@ -10,25 +10,43 @@
 #      check that no wrong answer (examples/review_answers.json) was ever learned
 #   6. resolve both files again: everything resolvable is resolved, no new TEMP ids
 #   7. print the queue stats and EQC's request count per looked-up name
+#   8. print a summary (the block README.md shows; a test compares them) and how to reach the demo's data
+#
+# Environment: DEMO_DATABASE (default enrichment_demo) names the project-local database the demo recreates;
+# DEMO_OUT (default .demo/) is where its files go. The tests use both to leave your demo alone.
 set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 step() { printf '\n==> %s\n' "$*"; }
 
 scripts/bootstrap.sh
+demo_db=""
 if [ -z "${WDH_DATABASE__URI:-}" ]; then
-    export LOCALDB_NAME=enrichment_demo
-    scripts/resetdb.sh
+    demo_db="${DEMO_DATABASE:-enrichment_demo}"
+    export LOCALDB_NAME="$demo_db"
+    scripts/resetdb.sh   # starts the local cluster (one "[localdb] ready") and recreates the database
+    # Point dbenv.sh at that database, so that it does not start the cluster (and say "ready") a second time.
+    eval "$(scripts/localdb.sh env)"
+    export WDH_DATABASE__URI="$LOCALDB_URI"
 fi
 # shellcheck source=scripts/dbenv.sh
 . scripts/dbenv.sh
 ce() { .venv/bin/company-enrichment "$@"; }
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DATABASE_URI" -c "$1"; }
-out="$ROOT/.demo"
+out="${DEMO_OUT:-$ROOT/.demo}"
 mkdir -p "$out"
+: >"$out/summary.txt"
+note() { printf '%s\n' "$*" | tee -a "$out/summary.txt"; }   # printed now, and again in the summary
 
 step "deploy the sqitch plan"
-sqitch deploy --target "$SQITCH_TARGET" | tail -n 1
+sqitch deploy --target "$SQITCH_TARGET" >"$out/deploy.log"
+deployed="$(grep -c '^  + ' "$out/deploy.log" || true)"
+if [ "$deployed" = 0 ]; then
+    echo "nothing to deploy: $(tail -n 1 "$out/deploy.log")"
+else
+    echo "$deployed changes deployed, from $(grep -m1 '^  + ' "$out/deploy.log" | awk '{print $2}')" \
+         "to $(grep '^  + ' "$out/deploy.log" | tail -n 1 | awk '{print $2, $3}') (sqitch's output: $out/deploy.log)"
+fi
 
 step "load curated mappings (examples/mappings.csv)"
 ce mappings import examples/mappings.csv
@@ -39,7 +57,9 @@ sql "SELECT 'auto_accept_confidence: ' || auto_accept_confidence FROM enterprise
 
 step "start the EQC stand-in (examples/eqc_fixtures.json)"
 port="$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-ce eqc-standin --fixtures examples/eqc_fixtures.json --port "$port" >"$out/standin.log" 2>&1 &
+# Started directly, not through the ce function: `ce ... &` would fork a subshell, $! would be that subshell,
+# and killing it would leave the stand-in itself running.
+.venv/bin/company-enrichment eqc-standin --fixtures examples/eqc_fixtures.json --port "$port" >"$out/standin.log" 2>&1 &
 standin_pid=$!
 trap 'kill "$standin_pid" 2>/dev/null || true; wait "$standin_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do
@@ -67,7 +87,7 @@ counts() {  # EQC answers learned, settled as not found, and waiting for a perso
                 count(*) FILTER (WHERE status = 'review') FROM enterprise.lookup_requests" | tr '|' ' '
 }
 read -r found_before not_found_before review <<<"$(counts)"
-echo "EQC answers accepted automatically: $found_before; sent to review: $review; not found: $not_found_before"
+note "EQC answers accepted automatically: $found_before; sent to review: $review; not found: $not_found_before"
 
 step "a scripted reviewer decides what was sent to review"
 COLUMNS=160 ce review list
@@ -75,7 +95,7 @@ ce review list --csv "$out/review.csv"
 .venv/bin/python scripts/demo_reviewer.py "$out/review.csv" "$out/review.decided.csv"
 ce review apply "$out/review.decided.csv"
 read -r found_after not_found_after review <<<"$(counts)"
-echo "accepted by the reviewer: $((found_after - found_before)); rejected by the reviewer:" \
+note "accepted by the reviewer: $((found_after - found_before)); rejected by the reviewer:" \
      "$((not_found_after - not_found_before)); still under review: $review"
 [ "$review" = 0 ] || { echo "requests are still under review" >&2; exit 1; }
 
@@ -88,7 +108,7 @@ SELECT count(*)
     ON m.lookup_key = enterprise.normalize_name(w.name) AND m.canonical_id = w.company_id;
 SQL
 )"
-echo "wrong answers in the fixtures: $(.venv/bin/python -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$wrong_json"); cached as learned mappings: $wrong_cached"
+note "wrong answers in the fixtures: $(.venv/bin/python -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$wrong_json"); cached as learned mappings: $wrong_cached"
 [ "$wrong_cached" = 0 ] || { echo "a wrong EQC answer was learned" >&2; exit 1; }
 temps_before="$(sql 'SELECT count(*) FROM enterprise.temp_id_assignments')"
 
@@ -96,9 +116,9 @@ step "resolve the files again"
 ce resolve examples/records.csv -o "$out/records.second.csv" --budget 0
 ce resolve examples/review_records.csv -o "$out/review_records.second.csv" --budget 0 --with-profile
 temps_after="$(sql 'SELECT count(*) FROM enterprise.temp_id_assignments')"
-echo "keyed TEMP ids remembered: $temps_before before the second run, $temps_after after it"
+note "keyed TEMP ids remembered: $temps_before before the second run, $temps_after after it"
 [ "$temps_before" = "$temps_after" ] || { echo "the second run minted new keyed TEMP ids" >&2; exit 1; }
-.venv/bin/python - "$out/records.first.csv" "$out/records.second.csv" <<'PY'
+.venv/bin/python - "$out/records.first.csv" "$out/records.second.csv" <<'PY' | tee -a "$out/summary.txt"
 import csv, sys
 from collections import Counter
 first, second = (list(csv.DictReader(open(p, encoding="utf-8"))) for p in sys.argv[1:3])
@@ -109,16 +129,20 @@ print(f"records whose TEMP id changed between the runs: {len(changed)} "
       f"({len(empty)} of them have no field at all, so each run gives them a fresh id, as designed)")
 if len(changed) != len(empty):
     sys.exit("a record with data got a different TEMP id on the second run")
-print("second run by status:", dict(Counter(r["status"] for r in second)))
+print("records.csv, first run by status:", dict(Counter(r["status"] for r in first)))
+print("records.csv, second run by status:", dict(Counter(r["status"] for r in second)))
 if any(r["status"] == "pending_lookup" for r in second):
     sys.exit("records are still pending after the queue was drained")
 PY
-.venv/bin/python - "$out/review_records.second.csv" <<'PY'
+.venv/bin/python - "$out/review_records.second.csv" "$out/summary.txt" <<'PY'
 import csv, json, sys
 from collections import Counter
 rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
 wrong = {(w["name"], w["company_id"]) for w in json.load(open("examples/review_answers.json", encoding="utf-8"))["wrong"]}
-print("review_records.csv, second run by status:", dict(Counter(r["status"] for r in rows)))
+line = f"review_records.csv, second run by status: {dict(Counter(r['status'] for r in rows))}"
+print(line)
+with open(sys.argv[2], "a", encoding="utf-8") as summary:
+    print(line, file=summary)
 for r in rows:
     print(f"  {r['customer_name']:<16} {r['status']:<17} {r['company_id']:<12} {r['full_name']}")
 if any((r["customer_name"].strip(), r["company_id"]) in wrong for r in rows):
@@ -128,7 +152,7 @@ if any(r["status"] == "pending_lookup" for r in rows):
 PY
 
 step "EQC economy (the stand-in's own counters)"
-.venv/bin/python - "$WDH_EQC_BASE_URL" <<'PY'
+.venv/bin/python - "$WDH_EQC_BASE_URL" <<'PY' | tee -a "$out/summary.txt"
 import json, sys, urllib.request
 stats = json.load(urllib.request.urlopen(sys.argv[1] + "/_standin/stats"))
 counts = stats["search_key_counts"]
@@ -138,8 +162,24 @@ if counts and max(counts.values()) > 1:
     sys.exit("a name was looked up more than once")
 PY
 pending="$(sql "SELECT count(*) FROM enterprise.lookup_requests WHERE status IN ('pending', 'processing')")"
-echo "requests still queued: $pending"
+note "requests still queued: $pending"
 [ "$pending" = 0 ] || { echo "the queue was not drained" >&2; exit 1; }
+
+step "summary"
+cat "$out/summary.txt"
+
+kill "$standin_pid" 2>/dev/null || true
+wait "$standin_pid" 2>/dev/null || true
 echo
 echo "make demo: done. Output files: $out/records.first.csv, $out/records.second.csv,"
 echo "$out/review_records.second.csv (with profiles) and the reviewer's $out/review.decided.csv"
+echo
+if [ -n "$demo_db" ]; then
+    echo "The demo's data is in database $demo_db of the project-local cluster (make psql and the CLI use"
+    echo "database enrichment unless told otherwise). To reach it:"
+    echo "  make psql DB=$demo_db"
+    echo "  export LOCALDB_NAME=$demo_db; eval \"\$(scripts/localdb.sh env)\"; export WDH_DATABASE__URI=\"\$LOCALDB_URI\""
+    echo "  .venv/bin/company-enrichment status     # the CLI, on that database"
+else
+    echo "The demo's data is in the database of WDH_DATABASE__URI (make psql opens it)."
+fi
