@@ -26,6 +26,9 @@ __all__ = ["WorkerResult", "run_worker"]
 
 logger = logging.getLogger("company_enrichment.worker")
 
+STOP_CHECK = 0.05  # seconds between looks at the stop event while threads run
+LISTEN_TICK = 0.2  # the listener waits for a NOTIFY this long at a time, then looks at the stop event
+
 
 @dataclass
 class WorkerResult:
@@ -124,11 +127,13 @@ def run_worker(
         listener = threading.Thread(target=_listen, args=(db, wake, stop, reconnect_delay), daemon=True)
         listener.start()
     try:
+        # Idle threads sleep on ``wake``; a stop (a signal handler, a failing thread) must wake them at once, so this
+        # thread watches ``stop`` itself rather than joining one thread after another (which let a stop wait for
+        # 0.2 s per thread).
         while any(t.is_alive() for t in threads):
-            for thread in threads:
-                thread.join(timeout=0.2)
-            if stop.is_set():
-                wake.set()  # idle threads wait on wake, not on stop
+            if stop.wait(STOP_CHECK):
+                wake.set()
+                time.sleep(STOP_CHECK)
     finally:
         stop.set()
         wake.set()
@@ -160,7 +165,7 @@ def _listen(
                 wake.set()
                 checked = time.monotonic()
                 while not stop.is_set():
-                    if listener.wait(1.0):
+                    if listener.wait(LISTEN_TICK):
                         wake.set()
                     if time.monotonic() - checked >= check_interval:
                         listener.check()
