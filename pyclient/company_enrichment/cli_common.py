@@ -16,6 +16,7 @@ from rich.console import Console
 
 from .db import EnrichmentDB
 from .errors import CompanyEnrichmentError, ConfigurationError, DatabaseError
+from .schema import check_schema
 from .settings import Settings
 
 __all__ = ["connect", "console", "err_console", "errors_reported", "print_database_error"]
@@ -51,4 +52,11 @@ def errors_reported() -> Iterator[None]:
 
 
 def connect(settings: Settings, *, max_size: int = 8) -> EnrichmentDB:
-    return EnrichmentDB.connect(settings.require_database_uri(), max_size=max_size)
+    """The database, once it is known to run the schema this client needs (:func:`.schema.check_schema`)."""
+    db = EnrichmentDB.connect(settings.require_database_uri(), max_size=max_size)
+    try:
+        check_schema(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
