@@ -14,11 +14,11 @@ import re
 import signal
 import threading
 from collections import Counter
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -28,13 +28,16 @@ from .cli_common import connect, console, err_console, errors_reported
 from .cli_review import review_app
 from .csvio import CsvTable, open_table, write_atomically
 from .db import EnrichmentDB
-from .eqc import EQCClient, EQCConfigurationError
+from .eqc import EQCClient, EQCConfigurationError, EQCObserver
 from .errors import ConfigurationError, DatabaseError, InputError
 from .models import CompanyIdResult, CompanyProfile, CompanyRecord, MappingRow, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
 from .service import CompanyEnrichmentService, default_worker_name
 from .settings import Settings, load_settings
-from .worker import run_worker
+from .worker import WorkerMonitor, run_worker
+
+if TYPE_CHECKING:
+    from .metrics import WorkerMetrics
 
 __all__ = ["app"]
 
@@ -55,7 +58,7 @@ PROFILE_COLUMNS = ["full_name", "unite_code"]
 # ----------------------------------------------------------------------------------------------- helpers
 
 
-def _eqc_client(settings: Settings, db: EnrichmentDB) -> EQCClient | None:
+def _eqc_client(settings: Settings, db: EnrichmentDB, *, observer: EQCObserver | None = None) -> EQCClient | None:
     if not settings.company_enrichment_enabled:
         return None
     if settings.eqc_token is None or not settings.eqc_token.get_secret_value().strip():
@@ -69,6 +72,7 @@ def _eqc_client(settings: Settings, db: EnrichmentDB) -> EQCClient | None:
             rate_limit_per_minute=settings.eqc_rate_limit,
             retry_max=settings.eqc_retry_max,
             rate_limiter=DatabaseRateLimiter(db, settings.eqc_rate_limit),
+            observer=observer,
         )
     except EQCConfigurationError as exc:
         variable = "WDH_EQC_TOKEN" if exc.setting == "token" else "WDH_EQC_BASE_URL"
@@ -83,6 +87,7 @@ def _service(
     budget: int,
     worker: str | None = None,
     threads: int = 1,
+    on_settled: Callable[[float], None] | None = None,
 ) -> CompanyEnrichmentService:
     return CompanyEnrichmentService(
         db,
@@ -95,6 +100,7 @@ def _service(
         enabled=settings.company_enrichment_enabled,
         # Each worker thread gets its share of the EQC rate: it claims no more than it can look up in a lease.
         eqc_rate_per_minute=settings.eqc_rate_limit / threads,
+        on_settled=on_settled,
     )
 
 
@@ -254,6 +260,11 @@ def work(
     ] = None,
     concurrency: Annotated[int, typer.Option(help="Worker threads.", min=1, max=64)] = 1,
     poll_interval: Annotated[float, typer.Option(help="Seconds between polls when no NOTIFY arrives.", min=0.1)] = 30.0,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve Prometheus /metrics, /healthz and /readyz on this port.", min=1, max=65535),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Address the metrics port listens on.")] = "127.0.0.1",
 ) -> None:
     """Run the lookup-queue worker: claim requests, search EQC, settle them. SIGINT/SIGTERM stop it cleanly."""
     with errors_reported():
@@ -269,21 +280,29 @@ def work(
 
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
-        with connect(settings, max_size=concurrency + 2) as db:
-            eqc = _eqc_client(settings, db)
+        with connect(settings, max_size=concurrency + 3) as db, ExitStack() as stack:
+            monitor = WorkerMonitor()
+            metrics = None
+            if metrics_port is not None:
+                metrics = stack.enter_context(_metrics_server(db, monitor, metrics_host, metrics_port))
+            eqc = _eqc_client(settings, db, observer=metrics)
             if eqc is None:
                 raise ConfigurationError(
                     "the worker needs EQC: set WDH_EQC_TOKEN (and WDH_COMPANY_ENRICHMENT_ENABLED=true)"
                 )
             base = default_worker_name()
+            on_settled = metrics.settled if metrics is not None else None
             result = run_worker(
                 db,
-                lambda i: _service(settings, db, eqc, budget=0, worker=f"{base}:{i}", threads=concurrency),
+                lambda i: _service(
+                    settings, db, eqc, budget=0, worker=f"{base}:{i}", threads=concurrency, on_settled=on_settled
+                ),
                 once=once,
                 batch_size=size,
                 concurrency=concurrency,
                 poll_interval=poll_interval,
                 stop=stop,
+                monitor=monitor,
             )
             eqc.close()
         s = result.stats
@@ -302,6 +321,23 @@ def work(
             for error in result.errors:
                 err_console.print(f"[bold red]worker stopped on an error:[/] {error}", highlight=False)
             raise typer.Exit(1)
+
+
+@contextmanager
+def _metrics_server(db: EnrichmentDB, monitor: WorkerMonitor, host: str, port: int) -> Iterator[WorkerMetrics]:
+    """The worker's metrics and health endpoints (:mod:`.metrics`), for the duration of the run."""
+    from .metrics import MetricsServer, WorkerMetrics
+
+    metrics = WorkerMetrics(db)
+    metrics.totals = monitor.totals
+    metrics.threads_alive = monitor.threads_alive
+    try:
+        server = MetricsServer(metrics, host, port)
+    except OSError as exc:
+        raise ConfigurationError(f"--metrics-port: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    with server:
+        err_console.print(f"metrics on http://{host}:{server.port}/metrics (and /healthz, /readyz)", highlight=False)
+        yield metrics
 
 
 # ------------------------------------------------------------------------------------------------ status

@@ -470,6 +470,14 @@ class EnrichmentDB:
     def schema_version(self) -> str:
         return str(self._scalar("schema_version"))
 
+    def ping(self, *, timeout: float = 2.0) -> None:
+        """A round trip on a pooled connection, waiting at most ``timeout`` seconds for one (readiness checks)."""
+        try:
+            with self._pool.connection(timeout=timeout) as conn:
+                conn.execute(SQL["ping"])
+        except psycopg.Error as exc:
+            raise map_database_error(exc) from exc
+
     def deployed_release(self) -> str | None:
         """The SQL API release deployed here: None without schema ``enterprise``; ``"0.1"`` for a schema without
         ``schema_version()`` (release 0.1.x had none); else what ``schema_version()`` answers."""

@@ -22,7 +22,7 @@ from .errors import DatabaseError, DatabaseUnavailableError
 from .models import QueueRunStats
 from .service import CompanyEnrichmentService
 
-__all__ = ["WorkerResult", "run_worker"]
+__all__ = ["WorkerMonitor", "WorkerResult", "run_worker"]
 
 logger = logging.getLogger("company_enrichment.worker")
 
@@ -40,6 +40,27 @@ class WorkerResult:
         return self.stats.auth_failed
 
 
+class WorkerMonitor:
+    """What a running worker has done so far and how many of its threads run, readable from any thread (the
+    metrics endpoint reads it at each scrape). Counts include the batch each thread is working through."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = QueueRunStats()
+        self._live: dict[int, QueueRunStats] = {}
+        self._threads: list[threading.Thread] = []
+
+    def totals(self) -> QueueRunStats:
+        with self._lock:
+            total = self._done.model_copy()
+            for stats in self._live.values():
+                total.add(stats)
+        return total
+
+    def threads_alive(self) -> int:
+        return sum(1 for t in self._threads if t.is_alive())
+
+
 def run_worker(
     db: EnrichmentDB,
     make_service: Callable[[int], CompanyEnrichmentService],
@@ -50,14 +71,16 @@ def run_worker(
     poll_interval: float = 30.0,
     stop: threading.Event | None = None,
     reconnect_delay: float = 1.0,
+    monitor: WorkerMonitor | None = None,
 ) -> WorkerResult:
     """Run ``concurrency`` worker threads until ``stop`` is set, EQC refuses the token, or (``once``) nothing is due."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     stop = stop or threading.Event()
     wake = threading.Event()
-    result = WorkerResult()
-    lock = threading.Lock()
+    monitor = monitor or WorkerMonitor()
+    result = WorkerResult(stats=monitor._done)
+    lock = monitor._lock
 
     def fail(error: BaseException, service: CompanyEnrichmentService | None) -> None:
         """Stop everything on an unexpected error, after giving back what this thread holds."""
@@ -85,6 +108,8 @@ def run_worker(
         stranded = False  # requests this thread held when the database went away
         while not stop.is_set():
             stats = QueueRunStats()
+            with lock:
+                monitor._live[index] = stats
             try:
                 if stranded:
                     # Give them back at once rather than leave them to their lease (which would
@@ -97,6 +122,7 @@ def run_worker(
             except DatabaseUnavailableError as exc:
                 with lock:
                     result.stats.add(stats)
+                    monitor._live.pop(index, None)
                 logger.warning("database unavailable (%s); retrying in %.1f s", exc.message, reconnect_delay)
                 stranded = True
                 stop.wait(reconnect_delay)
@@ -104,10 +130,12 @@ def run_worker(
             except Exception as exc:
                 with lock:
                     result.stats.add(stats)
+                    monitor._live.pop(index, None)
                 fail(exc, service)
                 return
             with lock:
                 result.stats.add(stats)
+                monitor._live.pop(index, None)
             if stats.auth_failed:
                 stop.set()
                 return
@@ -120,6 +148,7 @@ def run_worker(
     threads = [
         threading.Thread(target=loop, args=(i,), name=f"lookup-worker-{i}", daemon=True) for i in range(concurrency)
     ]
+    monitor._threads = threads
     for thread in threads:
         thread.start()
     listener = None
