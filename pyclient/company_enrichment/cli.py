@@ -8,7 +8,6 @@ refused the token (worker).
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import signal
@@ -30,6 +29,7 @@ from .csvio import CsvTable, open_table, write_atomically
 from .db import EnrichmentDB
 from .eqc import EQCClient, EQCConfigurationError, EQCObserver
 from .errors import ConfigurationError, DatabaseError, InputError
+from .logs import LogFormat, configure_logging
 from .models import CompanyIdResult, CompanyProfile, CompanyRecord, MappingRow, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
 from .service import CompanyEnrichmentService, default_worker_name
@@ -422,8 +422,63 @@ def eqc_standin(
         raise typer.Exit(2) from None
 
 
+def _print_version(value: bool) -> None:
+    """--version: the client's version and, when a database is configured, the schema release deployed there."""
+    if not value:
+        return
+    from . import __version__
+
+    console.print(f"company-enrichment {__version__}", highlight=False)
+    try:
+        settings = load_settings()
+    except ConfigurationError as exc:
+        console.print(f"deployed schema: unknown ({exc})", highlight=False)
+        raise typer.Exit(0) from None
+    if settings.database.uri:
+        try:
+            with EnrichmentDB.connect(settings.database.uri, max_size=1) as db:
+                release = db.deployed_release()
+        except (DatabaseError, OSError) as exc:
+            console.print(f"deployed schema: unknown (the database does not answer: {exc})", highlight=False)
+            raise typer.Exit(0) from None
+        shown = "none (not deployed)" if release is None else ("0.1.x" if release == "0.1" else release)
+        console.print(f"deployed schema: {shown}", highlight=False)
+    raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    log_format: Annotated[
+        LogFormat, typer.Option(envvar="WDH_LOG_FORMAT", help="Log lines as plain text or as one JSON object each.")
+    ] = LogFormat.TEXT,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the client's and the schema's release."
+        ),
+    ] = False,
+) -> None:
+    """Resolve pipeline records to a unified company_id (settings: WDH_* environment variables)."""
+    if _process["owns_logging"]:  # run as a program (main), not embedded (tests, other applications)
+        configure_logging(os.environ.get("WDH_LOG_LEVEL", "WARNING"), log_format, secrets=_secrets())
+
+
+def _secrets() -> list[str]:
+    """What no log line may show: the EQC token (from the environment or the settings' .env file)."""
+    secrets = [os.environ.get("WDH_EQC_TOKEN", "")]
+    try:
+        token = load_settings().eqc_token
+    except ConfigurationError:
+        token = None
+    if token is not None:
+        secrets.append(token.get_secret_value())
+    return [s for s in secrets if s.strip()]
+
+
+_process = {"owns_logging": False}
+
+
 def main() -> None:
-    logging.basicConfig(
-        level=os.environ.get("WDH_LOG_LEVEL", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    """The console script: logging is configured by the options (--log-format, WDH_LOG_LEVEL), then the command."""
+    _process["owns_logging"] = True
     app()

@@ -400,8 +400,20 @@ class CompanyEnrichmentService:
             elif row.status == "review":
                 outcomes[row.id] = LookupOutcome.REVIEW
             else:  # the answer was unusable: a failed attempt (pending again, or failed), last_error says why
-                logger.warning("EQC's answer for request %d was unusable: %s", row.id, row.last_error)
                 outcomes[row.id] = LookupOutcome.FAILED if row.status == "failed" else LookupOutcome.RETRIED
+                logger.warning(
+                    "EQC's answer for request %d was unusable: %s",
+                    row.id,
+                    row.last_error,
+                    extra={"request_id": row.id, "outcome": outcomes[row.id].value},
+                )
+        for request_id, outcome in outcomes.items():
+            logger.info(
+                "request %d settled: %s",
+                request_id,
+                outcome.value,
+                extra={"request_id": request_id, "outcome": outcome.value},
+            )
         lost = [a.request.id for a in answers if a.request.id not in outcomes]
         if lost:
             logger.warning("request(s) %s were taken over before they could be settled", lost)
@@ -419,8 +431,15 @@ class CompanyEnrichmentService:
             )
         except LeaseLostError:
             return LookupOutcome.LOST
-        logger.warning("lookup of request %d failed (attempt %d): %s", request.id, row.attempts, error)
-        return LookupOutcome.FAILED if row.status == "failed" else LookupOutcome.RETRIED
+        outcome = LookupOutcome.FAILED if row.status == "failed" else LookupOutcome.RETRIED
+        logger.warning(
+            "lookup of request %d failed (attempt %d): %s",
+            request.id,
+            row.attempts,
+            error,
+            extra={"request_id": request.id, "outcome": outcome.value},
+        )
+        return outcome
 
 
 class _BatchRun:

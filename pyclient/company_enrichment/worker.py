@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from .db import EnrichmentDB
 from .errors import DatabaseError, DatabaseUnavailableError
+from .logs import set_worker
 from .models import QueueRunStats
 from .service import CompanyEnrichmentService
 
@@ -105,6 +106,7 @@ def run_worker(
         except Exception as exc:
             fail(exc, None)
             return
+        set_worker(service.worker_name)
         stranded = False  # requests this thread held when the database went away
         while not stop.is_set():
             stats = QueueRunStats()

@@ -99,12 +99,12 @@ class Rig:
         env.update(extra)
         return env
 
-    def start_worker(self, *args: str, env: dict[str, str] | None = None) -> Worker:
+    def start_worker(self, *args: str, env: dict[str, str] | None = None, prefix: list[str] | None = None) -> Worker:
         n = len(self.workers)
         out, err = self.tmp_path / f"worker{n}.out", self.tmp_path / f"worker{n}.err"
         with out.open("wb") as stdout, err.open("wb") as stderr:
             process = subprocess.Popen(
-                [*worker_command(), "work", *args],
+                [*worker_command(), *(prefix or []), "work", *args],
                 env=env or self.env(),
                 cwd=self.tmp_path,  # no stray .env file is read
                 stdout=stdout,
