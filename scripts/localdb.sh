@@ -85,6 +85,28 @@ port_in_use() {
     [ -e "/tmp/.s.PGSQL.$1" ] || [ -e "/var/run/postgresql/.s.PGSQL.$1" ]
 }
 
+# Checkouts that chose a port note it here, so that a stopped cluster's port
+# is not given to another checkout (it would fail to start again).
+PORT_REGISTRY="/tmp/ce-pg-ports.registry"
+
+# port_kept_elsewhere PORT: does another existing checkout keep PORT (in its
+# .pg/port, or in the localdb.conf of a cluster made before .pg/port)?
+port_kept_elsewhere() {
+    local port root kept
+    [ -f "$PORT_REGISTRY" ] || return 1
+    while read -r port root; do
+        [ "$port" = "$1" ] && [ "$root" != "$ROOT" ] || continue
+        kept=""
+        if [ -f "$root/.pg/port" ]; then
+            IFS= read -r kept <"$root/.pg/port" || true
+        elif [ -f "$root/.pg/data/localdb.conf" ]; then
+            kept="$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$root/.pg/data/localdb.conf" 2>/dev/null | head -n 1)"
+        fi
+        [ "$kept" != "$1" ] || return 0
+    done <"$PORT_REGISTRY"
+    return 1
+}
+
 # known_port: the port without choosing one: LOCALDB_PORT, .pg/port, or the
 # port an older checkout's cluster was configured with (localdb.conf). Prints
 # nothing when this checkout has none yet.
@@ -113,7 +135,10 @@ choose_port() {
     fi
     if [ -n "$PORT" ]; then
         valid_port "$PORT" || die "$PORT_FILE holds '$PORT', not a port number; fix or delete it"
-        [ -f "$PORT_FILE" ] || printf '%s\n' "$PORT" >"$PORT_FILE"
+        if [ ! -f "$PORT_FILE" ]; then
+            printf '%s\n' "$PORT" >"$PORT_FILE"
+            printf '%s %s\n' "$PORT" "$ROOT" >>"$PORT_REGISTRY" 2>/dev/null || true
+        fi
         return 0
     fi
     local p
@@ -123,13 +148,14 @@ choose_port() {
     exec 8>>"/tmp/ce-pg-ports.lock"
     if command -v flock >/dev/null 2>&1; then flock 8; fi
     for ((p = DEFAULT_PORT; p < DEFAULT_PORT + 500; p++)); do
-        if ! port_in_use "$p"; then
+        if ! port_in_use "$p" && ! port_kept_elsewhere "$p"; then
             PORT="$p"
             break
         fi
     done
     [ -n "$PORT" ] || die "no free port in $DEFAULT_PORT..$((DEFAULT_PORT + 499)); set LOCALDB_PORT"
     printf '%s\n' "$PORT" >"$PORT_FILE"
+    printf '%s %s\n' "$PORT" "$ROOT" >>"$PORT_REGISTRY" 2>/dev/null || true
     log "this checkout's cluster will use port $PORT (kept in $PORT_FILE; LOCALDB_PORT overrides)"
 }
 

@@ -64,12 +64,19 @@ def test_two_checkouts_get_different_free_ports_and_keep_them(tmp_path: Path, li
     assert (second / ".pg" / "port").read_text().strip() == str(b), "an override is not kept"
 
 
+def test_a_stopped_checkouts_port_is_not_given_away(tmp_path: Path) -> None:
+    first, second = clone(tmp_path / "first"), clone(tmp_path / "second")
+    a = port_of(first)  # nothing listens on it: the first checkout's cluster is stopped
+    assert port_of(second) != a
+
+
 def test_a_checkout_whose_cluster_predates_the_port_file_keeps_its_port(tmp_path: Path) -> None:
     old = clone(tmp_path / "old")
     (old / ".pg" / "data").mkdir(parents=True)
     (old / ".pg" / "data" / "localdb.conf").write_text("port = 54330\nlisten_addresses = '127.0.0.1'\n")
     assert port_of(old) == 54330
     assert (old / ".pg" / "port").read_text().strip() == "54330"
+    assert port_of(clone(tmp_path / "new")) != 54330, "nor given to a new checkout while that cluster is stopped"
 
 
 def test_a_bad_port_is_refused(tmp_path: Path) -> None:
