@@ -8,36 +8,32 @@ refused the token (worker).
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .cli_common import connect, console, err_console, errors_reported
+from .cli_ops import metrics_server, own_logging, register_options
 from .cli_review import review_app
 from .csvio import CsvTable, open_table, write_atomically
 from .db import EnrichmentDB
 from .eqc import EQCClient, EQCConfigurationError, EQCObserver
 from .errors import ConfigurationError, DatabaseError, InputError
-from .logs import LogFormat, configure_logging
 from .models import CompanyIdResult, CompanyProfile, CompanyRecord, MappingRow, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
 from .service import CompanyEnrichmentService, default_worker_name
 from .settings import Settings, load_settings
 from .worker import WorkerMonitor, run_worker
-
-if TYPE_CHECKING:
-    from .metrics import WorkerMetrics
 
 __all__ = ["app"]
 
@@ -50,6 +46,7 @@ app = typer.Typer(
 mappings_app = typer.Typer(help="Curated mappings.", no_args_is_help=True)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(review_app, name="review")
+register_options(app)
 
 RESULT_COLUMNS = ["company_id", "status", "source", "match_type", "temp_id"]
 PROFILE_COLUMNS = ["full_name", "unite_code"]
@@ -284,7 +281,7 @@ def work(
             monitor = WorkerMonitor()
             metrics = None
             if metrics_port is not None:
-                metrics = stack.enter_context(_metrics_server(db, monitor, metrics_host, metrics_port))
+                metrics = stack.enter_context(metrics_server(db, monitor, metrics_host, metrics_port))
             eqc = _eqc_client(settings, db, observer=metrics)
             if eqc is None:
                 raise ConfigurationError(
@@ -321,23 +318,6 @@ def work(
             for error in result.errors:
                 err_console.print(f"[bold red]worker stopped on an error:[/] {error}", highlight=False)
             raise typer.Exit(1)
-
-
-@contextmanager
-def _metrics_server(db: EnrichmentDB, monitor: WorkerMonitor, host: str, port: int) -> Iterator[WorkerMetrics]:
-    """The worker's metrics and health endpoints (:mod:`.metrics`), for the duration of the run."""
-    from .metrics import MetricsServer, WorkerMetrics
-
-    metrics = WorkerMetrics(db)
-    metrics.totals = monitor.totals
-    metrics.threads_alive = monitor.threads_alive
-    try:
-        server = MetricsServer(metrics, host, port)
-    except OSError as exc:
-        raise ConfigurationError(f"--metrics-port: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    with server:
-        err_console.print(f"metrics on http://{host}:{server.port}/metrics (and /healthz, /readyz)", highlight=False)
-        yield metrics
 
 
 # ------------------------------------------------------------------------------------------------ status
@@ -422,63 +402,7 @@ def eqc_standin(
         raise typer.Exit(2) from None
 
 
-def _print_version(value: bool) -> None:
-    """--version: the client's version and, when a database is configured, the schema release deployed there."""
-    if not value:
-        return
-    from . import __version__
-
-    console.print(f"company-enrichment {__version__}", highlight=False)
-    try:
-        settings = load_settings()
-    except ConfigurationError as exc:
-        console.print(f"deployed schema: unknown ({exc})", highlight=False)
-        raise typer.Exit(0) from None
-    if settings.database.uri:
-        try:
-            with EnrichmentDB.connect(settings.database.uri, max_size=1) as db:
-                release = db.deployed_release()
-        except (DatabaseError, OSError) as exc:
-            console.print(f"deployed schema: unknown (the database does not answer: {exc})", highlight=False)
-            raise typer.Exit(0) from None
-        shown = "none (not deployed)" if release is None else ("0.1.x" if release == "0.1" else release)
-        console.print(f"deployed schema: {shown}", highlight=False)
-    raise typer.Exit(0)
-
-
-@app.callback()
-def _options(
-    log_format: Annotated[
-        LogFormat, typer.Option(envvar="WDH_LOG_FORMAT", help="Log lines as plain text or as one JSON object each.")
-    ] = LogFormat.TEXT,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_print_version, is_eager=True, help="Print the client's and the schema's release."
-        ),
-    ] = False,
-) -> None:
-    """Resolve pipeline records to a unified company_id (settings: WDH_* environment variables)."""
-    if _process["owns_logging"]:  # run as a program (main), not embedded (tests, other applications)
-        configure_logging(os.environ.get("WDH_LOG_LEVEL", "WARNING"), log_format, secrets=_secrets())
-
-
-def _secrets() -> list[str]:
-    """What no log line may show: the EQC token (from the environment or the settings' .env file)."""
-    secrets = [os.environ.get("WDH_EQC_TOKEN", "")]
-    try:
-        token = load_settings().eqc_token
-    except ConfigurationError:
-        token = None
-    if token is not None:
-        secrets.append(token.get_secret_value())
-    return [s for s in secrets if s.strip()]
-
-
-_process = {"owns_logging": False}
-
-
 def main() -> None:
     """The console script: logging is configured by the options (--log-format, WDH_LOG_LEVEL), then the command."""
-    _process["owns_logging"] = True
+    own_logging()
     app()

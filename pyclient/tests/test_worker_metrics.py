@@ -65,8 +65,8 @@ def test_metrics_scraped_during_a_real_run_match_the_queue(rig: Rig) -> None:
             return False
 
     wait_until(answering, 30, "the metrics port")
-    during = scrape(port)  # mid-run: the figures parse, whatever they are yet
-    assert value(during, "company_enrichment_worker_threads_alive") == 2
+    # Mid-run: the figures parse (whatever they are yet), and both threads run once started.
+    wait_until(lambda: value(scrape(port), "company_enrichment_worker_threads_alive") == 2, 10, "2 threads alive")
     assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
 
     wait_until(lambda: rig.states()["done/found"] + rig.states()["done/not_found"] == 12, 60, "12 requests done")
