@@ -87,7 +87,7 @@ port_in_use() {
 
 # Checkouts that chose a port note it here, so that a stopped cluster's port
 # is not given to another checkout (it would fail to start again).
-PORT_REGISTRY="/tmp/ce-pg-ports.registry"
+PORT_REGISTRY="${LOCALDB_PORT_REGISTRY:-/tmp/ce-pg-ports.registry}"   # (tests use one of their own)
 
 # port_kept_elsewhere PORT: does another existing checkout keep PORT (in its
 # .pg/port, or in the localdb.conf of a cluster made before .pg/port)?

@@ -24,6 +24,8 @@ def clone(root: Path) -> Path:
 
 def port_of(checkout: Path, **env: str) -> int:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("LOCALDB_", "PG"))}
+    # Clones of one test share a registry of their own: the machine's must not keep ports for these throwaway clones.
+    environ["LOCALDB_PORT_REGISTRY"] = str(checkout.parent / "ports.registry")
     environ.update(env)
     out = subprocess.run(
         [str(checkout / "scripts" / "localdb.sh"), "port"], env=environ, capture_output=True, text=True, check=True
