@@ -27,7 +27,10 @@
 #   LOCALDB_PORT      TCP port, also part of the socket name. Unset: the port
 #                     kept in .pg/port; the first `start` of a checkout picks
 #                     the first free port from 54329 up and keeps it there, so
-#                     two checkouts on one machine never collide.
+#                     two checkouts on one machine never collide. Chosen
+#                     ports are noted in LOCALDB_PORT_REGISTRY (default
+#                     /tmp/ce-pg-ports.registry) so that a stopped cluster's
+#                     port is not given to another checkout.
 #   LOCALDB_NAME      database created by `start` (default enrichment)
 #   LOCALDB_OS_USER   OS user that runs the server when this script runs as
 #                     root (default postgres; created if missing)
