@@ -8,6 +8,7 @@ refused the token (worker).
 
 from __future__ import annotations
 
+import logging
 import re
 import signal
 import threading
@@ -23,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .cli_common import connect, console, err_console, errors_reported
-from .cli_ops import metrics_server, own_logging, register_options
+from .cli_ops import metrics_server, notice, own_logging, register_options
 from .cli_review import review_app
 from .csvio import CsvTable, open_table, write_atomically
 from .db import EnrichmentDB
@@ -272,7 +273,8 @@ def work(
         stop = threading.Event()
 
         def on_signal(signum: int, _frame: object) -> None:
-            err_console.print(f"[yellow]{signal.Signals(signum).name}: finishing the request in hand[/]")
+            name = signal.Signals(signum).name
+            notice(f"[yellow]{name}: finishing the request in hand[/]", f"{name}: finishing the request in hand")
             stop.set()
 
         signal.signal(signal.SIGINT, on_signal)
@@ -309,14 +311,19 @@ def work(
             highlight=False,
         )
         if result.auth_failed:
-            err_console.print(
-                "[bold red]EQC refused the token[/] (401 or TokenExpired): held requests were released without "
-                "spending an attempt; set a fresh WDH_EQC_TOKEN and start the worker again"
+            advice = (
+                " (401 or TokenExpired): held requests were released without spending an attempt; set a fresh "
+                "WDH_EQC_TOKEN and start the worker again"
             )
+            notice(f"[bold red]EQC refused the token[/]{advice}", f"EQC refused the token{advice}", level=logging.ERROR)
             raise typer.Exit(3)
         if result.errors:
             for error in result.errors:
-                err_console.print(f"[bold red]worker stopped on an error:[/] {error}", highlight=False)
+                notice(
+                    f"[bold red]worker stopped on an error:[/] {error}",
+                    f"worker stopped on an error: {error}",
+                    level=logging.ERROR,
+                )
             raise typer.Exit(1)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +21,19 @@ from .worker import WorkerMonitor
 if TYPE_CHECKING:
     from .metrics import WorkerMetrics
 
-__all__ = ["metrics_server", "own_logging", "register_options"]
+__all__ = ["metrics_server", "notice", "own_logging", "register_options"]
 
-_process = {"owns_logging": False}
+_process = {"owns_logging": False, "json_logs": False}
+_notices = logging.getLogger("company_enrichment.cli")
+
+
+def notice(markup: str, plain: str, *, level: int = logging.WARNING) -> None:
+    """A message of the command's own on stderr: printed with ``markup`` (rich), or, with JSON logs, logged as
+    ``plain`` so that stderr stays one JSON object a line."""
+    if _process["json_logs"]:
+        _notices.log(level, plain)
+    else:
+        err_console.print(markup, highlight=False)
 
 
 def own_logging() -> None:
@@ -47,7 +58,8 @@ def metrics_server(db: EnrichmentDB, monitor: WorkerMonitor, host: str, port: in
     except OSError as exc:
         raise ConfigurationError(f"--metrics-port: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     with server:
-        err_console.print(f"metrics on http://{host}:{server.port}/metrics (and /healthz, /readyz)", highlight=False)
+        where = f"metrics on http://{host}:{server.port}/metrics (and /healthz, /readyz)"
+        notice(where, where, level=logging.INFO)
         yield metrics
 
 
@@ -89,6 +101,7 @@ def _options(
     """Resolve pipeline records to a unified company_id (settings: WDH_* environment variables)."""
     if _process["owns_logging"]:  # run as a program (main), not embedded (tests, other applications)
         configure_logging(os.environ.get("WDH_LOG_LEVEL", "WARNING"), log_format, secrets=_secrets())
+        _process["json_logs"] = log_format is LogFormat.JSON
 
 
 def _secrets() -> list[str]:

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from cli_support import runner
 from company_enrichment import __version__
 from company_enrichment.cli import app
 from company_enrichment.logs import JsonFormatter
 from company_enrichment.standin import Fault
-from test_reliability_worker import Rig, make_rig
+from test_reliability_worker import Rig, make_rig, wait_until
+from test_worker_metrics import free_port
 
 
 @pytest.fixture
@@ -78,3 +81,18 @@ def test_version_prints_the_client_and_the_deployed_schema(
     monkeypatch.setenv("WDH_DATABASE__URI", upgrade_db[0])
     result = runner.invoke(app, ["--version"])
     assert "deployed schema: none (not deployed)" in result.output, result.output
+
+
+def test_with_json_logs_the_commands_own_messages_are_json_too(rig: Rig) -> None:
+    """The metrics address and the signal notice go to stderr as log lines, so stderr stays one JSON object a line."""
+    port = free_port()
+    worker = rig.start_worker(
+        "--metrics-port", str(port), env=rig.env(WDH_LOG_LEVEL="INFO"), prefix=["--log-format", "json"]
+    )
+    wait_until(lambda: worker.stderr.read_text(encoding="utf-8").count("\n") >= 1, 30, "the metrics notice")
+    wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200, 30, "healthz")
+    worker.process.send_signal(signal.SIGTERM)
+    assert worker.wait(10) == 0, worker.output()
+    messages = [str(e["message"]) for e in json_lines(worker.stderr.read_text(encoding="utf-8"))]
+    assert any(m.startswith("metrics on http://127.0.0.1:") for m in messages), messages
+    assert "SIGTERM: finishing the request in hand" in messages, messages
