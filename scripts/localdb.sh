@@ -8,7 +8,10 @@
 #                               and make sure the database exists
 #   scripts/localdb.sh stop     stop the server (fine if it is not running)
 #   scripts/localdb.sh reset    stop the server and delete all its data
+#                               (the port in .pg/port is kept)
 #   scripts/localdb.sh status   print "running" (exit 0) or "stopped" (exit 3)
+#   scripts/localdb.sh port     print this checkout's port (chosen and kept
+#                               in .pg/port the first time)
 #   scripts/localdb.sh env      print `export` lines for libpq clients, e.g.
 #                                   eval "$(scripts/localdb.sh env)"
 #                                   psql -c 'select 1'
@@ -18,9 +21,16 @@
 #   .pg/data                  the cluster (PGDATA)
 #   .pg/run                   the unix socket directory (PGHOST)
 #   .pg/log/postgres.log      the server log
+#   .pg/port                  the TCP port this checkout's cluster uses
 #
 # Environment variables:
-#   LOCALDB_PORT      TCP port, also part of the socket name (default 54329)
+#   LOCALDB_PORT      TCP port, also part of the socket name. Unset: the port
+#                     kept in .pg/port; the first `start` of a checkout picks
+#                     the first free port from 54329 up and keeps it there, so
+#                     two checkouts on one machine never collide. Chosen
+#                     ports are noted in LOCALDB_PORT_REGISTRY (default
+#                     /tmp/ce-pg-ports.registry) so that a stopped cluster's
+#                     port is not given to another checkout.
 #   LOCALDB_NAME      database created by `start` (default enrichment)
 #   LOCALDB_OS_USER   OS user that runs the server when this script runs as
 #                     root (default postgres; created if missing)
@@ -52,14 +62,111 @@ die() { printf '[localdb] ERROR: %s\n' "$*" >&2; exit 1; }
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 PGBASE="$ROOT/.pg"
 
-PORT="${LOCALDB_PORT:-54329}"
 DBNAME="${LOCALDB_NAME:-enrichment}"
 DB_SUPERUSER="postgres"   # database role created by initdb (-U postgres)
 
-case "$PORT" in
-    '' | *[!0-9]*) die "LOCALDB_PORT must be a number, got '$PORT'" ;;
-esac
 [ -n "$DBNAME" ] || die "LOCALDB_NAME must not be empty"
+
+# ---------------------------------------------------------------------------
+# The port: LOCALDB_PORT, else .pg/port, else (on `start`) the first free one
+# ---------------------------------------------------------------------------
+
+PORT_FILE="$PGBASE/port"
+DEFAULT_PORT=54329
+
+valid_port() {
+    case "$1" in
+        '' | *[!0-9]*) return 1 ;;
+    esac
+    [ "$1" -ge 1024 ] && [ "$1" -le 65535 ]
+}
+
+# port_in_use PORT: does something accept TCP connections on 127.0.0.1:PORT,
+# or is a server's unix socket for PORT in a shared socket dir?
+port_in_use() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    [ -e "/tmp/.s.PGSQL.$1" ] || [ -e "/var/run/postgresql/.s.PGSQL.$1" ]
+}
+
+# Checkouts that chose a port note it here, so that a stopped cluster's port
+# is not given to another checkout (it would fail to start again).
+PORT_REGISTRY="${LOCALDB_PORT_REGISTRY:-/tmp/ce-pg-ports.registry}"   # (tests use one of their own)
+
+# port_kept_elsewhere PORT: does another existing checkout keep PORT (in its
+# .pg/port, or in the localdb.conf of a cluster made before .pg/port)?
+port_kept_elsewhere() {
+    local port root kept
+    [ -f "$PORT_REGISTRY" ] || return 1
+    while read -r port root; do
+        [ "$port" = "$1" ] && [ "$root" != "$ROOT" ] || continue
+        kept=""
+        if [ -f "$root/.pg/port" ]; then
+            IFS= read -r kept <"$root/.pg/port" || true
+        elif [ -f "$root/.pg/data/localdb.conf" ]; then
+            kept="$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$root/.pg/data/localdb.conf" 2>/dev/null | head -n 1)"
+        fi
+        [ "$kept" != "$1" ] || return 0
+    done <"$PORT_REGISTRY"
+    return 1
+}
+
+# known_port: the port without choosing one: LOCALDB_PORT, .pg/port, or the
+# port an older checkout's cluster was configured with (localdb.conf). Prints
+# nothing when this checkout has none yet.
+known_port() {
+    local p=""
+    if [ -n "${LOCALDB_PORT:-}" ]; then
+        printf '%s' "$LOCALDB_PORT"
+        return 0
+    fi
+    if [ -f "$PORT_FILE" ]; then
+        IFS= read -r p <"$PORT_FILE" || true
+    elif [ -f "$PGBASE/data/localdb.conf" ]; then
+        p="$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$PGBASE/data/localdb.conf" 2>/dev/null | head -n 1)"
+    fi
+    printf '%s' "$p"
+}
+
+# choose_port: set PORT for `start`, and keep a chosen port in .pg/port.
+# Ports are chosen under a machine-wide lock, so that two checkouts starting
+# at the same moment do not pick the same one.
+choose_port() {
+    PORT="$(known_port)"
+    if [ -n "${LOCALDB_PORT:-}" ]; then
+        valid_port "$PORT" || die "LOCALDB_PORT must be a port number (1024..65535), got '$PORT'"
+        return 0
+    fi
+    if [ -n "$PORT" ]; then
+        valid_port "$PORT" || die "$PORT_FILE holds '$PORT', not a port number; fix or delete it"
+        if [ ! -f "$PORT_FILE" ]; then
+            printf '%s\n' "$PORT" >"$PORT_FILE"
+            printf '%s %s\n' "$PORT" "$ROOT" >>"$PORT_REGISTRY" 2>/dev/null || true
+        fi
+        return 0
+    fi
+    local p
+    mkdir -p -- "$PGBASE"
+    # fd 8 stays open (and locked) until this script exits, after the server
+    # listens; the server must not inherit it ("8>&-" in start_server).
+    exec 8>>"/tmp/ce-pg-ports.lock"
+    if command -v flock >/dev/null 2>&1; then flock 8; fi
+    for ((p = DEFAULT_PORT; p < DEFAULT_PORT + 500; p++)); do
+        if ! port_in_use "$p" && ! port_kept_elsewhere "$p"; then
+            PORT="$p"
+            break
+        fi
+    done
+    [ -n "$PORT" ] || die "no free port in $DEFAULT_PORT..$((DEFAULT_PORT + 499)); set LOCALDB_PORT"
+    printf '%s\n' "$PORT" >"$PORT_FILE"
+    printf '%s %s\n' "$PORT" "$ROOT" >>"$PORT_REGISTRY" 2>/dev/null || true
+    log "this checkout's cluster will use port $PORT (kept in $PORT_FILE; LOCALDB_PORT overrides)"
+}
+
+# Commands other than `start` never choose: they use the known port, or the
+# default when this checkout has none (nothing runs then anyway).
+PORT="$(known_port)"
+PORT="${PORT:-$DEFAULT_PORT}"
+valid_port "$PORT" || die "LOCALDB_PORT must be a port number (1024..65535), got '$PORT'"
 
 # Short, stable id for this checkout, used to name directories outside it.
 HASH="$(printf '%s' "$ROOT" | md5sum | cut -c1-8)"
@@ -378,9 +485,9 @@ start_server() {
     local out
     # -w -t 60: wait up to 60 s until the server accepts connections.
     # A stale postmaster.pid from a crash is detected and ignored by pg_ctl.
-    # 9>&-: do not pass our lock file on to the long-running server.
+    # 9>&- 8>&-: do not pass our lock files on to the long-running server.
     if ! out="$(as_server_user "$BINDIR/pg_ctl" -D "$DATA" -l "$LOGFILE" \
-            -w -t 60 start 2>&1 9>&-)"; then
+            -w -t 60 start 2>&1 9>&- 8>&-)"; then
         printf '%s\n' "$out" >&2
         show_log_tail
         die "could not start PostgreSQL"
@@ -388,8 +495,9 @@ start_server() {
 }
 
 cmd_start() {
-    resolve_layout
     take_lock
+    choose_port
+    resolve_layout
     prepare_dirs
     find_bindir
 
@@ -453,7 +561,14 @@ cmd_reset() {
     cmd_stop    # dies (keeping the data) if the server cannot be stopped
     # rm -rf does not follow the symlinks in .pg; the fallback dir is removed
     # explicitly. ROOT comes from the script location, so these are never "/".
+    # The chosen port outlives the data: other checkouts may count on it being taken.
+    local kept=""
+    [ ! -f "$PORT_FILE" ] || IFS= read -r kept <"$PORT_FILE" || true
     rm -rf -- "$PGBASE" "$FALLBACK_BASE"
+    if [ -n "$kept" ]; then
+        mkdir -p -- "$PGBASE"
+        printf '%s\n' "$kept" >"$PORT_FILE"
+    fi
     if [ -d "$SHORT_SOCKET_DIR" ] && [ ! -L "$SHORT_SOCKET_DIR" ]; then
         rm -rf -- "$SHORT_SOCKET_DIR"
     fi
@@ -489,7 +604,7 @@ cmd_env() {
 }
 
 usage() {
-    sed -n '3,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '3,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
 
 case "${1:-}" in
@@ -498,6 +613,11 @@ case "${1:-}" in
     reset) cmd_reset ;;
     status) cmd_status ;;
     env) cmd_env ;;
+    port)
+        take_lock
+        choose_port
+        printf '%s\n' "$PORT"
+        ;;
     -h | --help | help) usage ;;
     *)
         usage

@@ -15,7 +15,7 @@ import re
 import signal
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -26,16 +26,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .cli_common import HELP_SETTINGS, connect, console, err_console, errors_reported
+from .cli_ops import metrics_server, notice, own_logging, register_options
 from .cli_review import review_app
 from .csvio import CsvTable, open_table, require_columns, write_atomically
 from .db import EnrichmentDB
-from .eqc import EQCClient, EQCConfigurationError
+from .eqc import EQCClient, EQCConfigurationError, EQCObserver
 from .errors import ConfigurationError, DatabaseError, InputError, UsageError
 from .models import CompanyIdResult, CompanyProfile, CompanyRecord, MappingRow, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
 from .service import CompanyEnrichmentService, default_worker_name
 from .settings import Settings, load_settings
-from .worker import run_worker
+from .worker import WorkerMonitor, run_worker
 
 __all__ = ["app"]
 
@@ -52,6 +53,7 @@ mappings_app = typer.Typer(
 )
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(review_app, name="review")
+register_options(app)
 
 RESULT_COLUMNS = ["company_id", "status", "source", "match_type", "temp_id", "request_id"]
 PROFILE_COLUMNS = ["full_name", "unite_code"]
@@ -62,7 +64,7 @@ MAX_KEY_LENGTH = 255
 # ----------------------------------------------------------------------------------------------- helpers
 
 
-def _eqc_client(settings: Settings, db: EnrichmentDB) -> EQCClient | None:
+def _eqc_client(settings: Settings, db: EnrichmentDB, *, observer: EQCObserver | None = None) -> EQCClient | None:
     if not settings.company_enrichment_enabled:
         return None
     if settings.eqc_token is None or not settings.eqc_token.get_secret_value().strip():
@@ -76,6 +78,7 @@ def _eqc_client(settings: Settings, db: EnrichmentDB) -> EQCClient | None:
             rate_limit_per_minute=settings.eqc_rate_limit,
             retry_max=settings.eqc_retry_max,
             rate_limiter=DatabaseRateLimiter(db, settings.eqc_rate_limit),
+            observer=observer,
         )
     except EQCConfigurationError as exc:
         variable = "WDH_EQC_TOKEN" if exc.setting == "token" else "WDH_EQC_BASE_URL"
@@ -90,6 +93,7 @@ def _service(
     budget: int,
     worker: str | None = None,
     threads: int = 1,
+    on_settled: Callable[[float], None] | None = None,
 ) -> CompanyEnrichmentService:
     return CompanyEnrichmentService(
         db,
@@ -102,6 +106,7 @@ def _service(
         enabled=settings.company_enrichment_enabled,
         # Each worker thread gets its share of the EQC rate: it claims no more than it can look up in a lease.
         eqc_rate_per_minute=settings.eqc_rate_limit / threads,
+        on_settled=on_settled,
     )
 
 
@@ -337,6 +342,11 @@ def work(
     ] = None,
     concurrency: Annotated[int, typer.Option(help="Worker threads.", min=1, max=64)] = 1,
     poll_interval: Annotated[float, typer.Option(help="Seconds between polls when no NOTIFY arrives.", min=0.1)] = 30.0,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve Prometheus /metrics, /healthz and /readyz on this port.", min=1, max=65535),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Address the metrics port listens on.")] = "127.0.0.1",
 ) -> None:
     """Run the lookup-queue worker: claim requests, search EQC, settle them. SIGINT/SIGTERM stop it cleanly."""
     with errors_reported():
@@ -347,26 +357,35 @@ def work(
         stop = threading.Event()
 
         def on_signal(signum: int, _frame: object) -> None:
-            err_console.print(f"[yellow]{signal.Signals(signum).name}: finishing the request in hand[/]")
+            name = signal.Signals(signum).name
+            notice(f"[yellow]{name}: finishing the request in hand[/]", f"{name}: finishing the request in hand")
             stop.set()
 
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
-        with connect(settings, max_size=concurrency + 2) as db:
-            eqc = _eqc_client(settings, db)
+        with connect(settings, max_size=concurrency + 3) as db, ExitStack() as stack:
+            monitor = WorkerMonitor()
+            metrics = None
+            if metrics_port is not None:
+                metrics = stack.enter_context(metrics_server(db, monitor, metrics_host, metrics_port))
+            eqc = _eqc_client(settings, db, observer=metrics)
             if eqc is None:
                 raise ConfigurationError(
                     "the worker needs EQC: set WDH_EQC_TOKEN (and WDH_COMPANY_ENRICHMENT_ENABLED=true)"
                 )
             base = default_worker_name()
+            on_settled = metrics.settled if metrics is not None else None
             result = run_worker(
                 db,
-                lambda i: _service(settings, db, eqc, budget=0, worker=f"{base}:{i}", threads=concurrency),
+                lambda i: _service(
+                    settings, db, eqc, budget=0, worker=f"{base}:{i}", threads=concurrency, on_settled=on_settled
+                ),
                 once=once,
                 batch_size=size,
                 concurrency=concurrency,
                 poll_interval=poll_interval,
                 stop=stop,
+                monitor=monitor,
             )
             eqc.close()
         s = result.stats
@@ -376,14 +395,19 @@ def work(
             highlight=False,
         )
         if result.auth_failed:
-            err_console.print(
-                "[bold red]EQC refused the token[/] (401 or TokenExpired): held requests were released without "
-                "spending an attempt; set a fresh WDH_EQC_TOKEN and start the worker again"
+            advice = (
+                " (401 or TokenExpired): held requests were released without spending an attempt; set a fresh "
+                "WDH_EQC_TOKEN and start the worker again"
             )
+            notice(f"[bold red]EQC refused the token[/]{advice}", f"EQC refused the token{advice}", level=logging.ERROR)
             raise typer.Exit(3)
         if result.errors:
             for error in result.errors:
-                err_console.print(f"[bold red]worker stopped on an error:[/] {error}", highlight=False)
+                notice(
+                    f"[bold red]worker stopped on an error:[/] {error}",
+                    f"worker stopped on an error: {error}",
+                    level=logging.ERROR,
+                )
             raise typer.Exit(1)
 
 
@@ -492,7 +516,6 @@ def eqc_standin(
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=os.environ.get("WDH_LOG_LEVEL", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    """The console script: logging is configured by the options (--log-format, WDH_LOG_LEVEL), then the command."""
+    own_logging()
     app()

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from .db import EnrichmentDB
 from .errors import CompanyEnrichmentError, ConfigurationError, DatabaseError, UsageError
+from .schema import check_schema
 from .settings import Settings
 
 __all__ = ["HELP_SETTINGS", "connect", "console", "err_console", "errors_reported", "print_database_error"]
@@ -56,6 +57,13 @@ def errors_reported() -> Iterator[None]:
 
 
 def connect(settings: Settings, *, max_size: int = 8) -> EnrichmentDB:
-    return EnrichmentDB.connect(
+    """The database, once it is known to run the schema this client needs (:func:`.schema.check_schema`)."""
+    db = EnrichmentDB.connect(
         settings.require_database_uri(), max_size=max_size, connect_timeout=settings.database.connect_timeout
     )
+    try:
+        check_schema(db)
+    except BaseException:
+        db.close()
+        raise
+    return db

@@ -104,6 +104,10 @@ SQL: Final[dict[str, str]] = {
     "reject_lookup": "SELECT * FROM enterprise.reject_lookup(request_id => %(request_id)s)",
     "company_profiles": "SELECT * FROM enterprise.company_profiles(company_ids => %(company_ids)s::text[])",
     "schema_version": "SELECT enterprise.schema_version()",
+    # What is deployed, without touching anything that may be missing: (schema exists, schema_version() exists).
+    "schema_presence": (
+        "SELECT to_regnamespace('enterprise') IS NOT NULL, to_regprocedure('enterprise.schema_version()') IS NOT NULL"
+    ),
     "complete_lookup_not_found": (
         "SELECT * FROM enterprise.complete_lookup_not_found(request_id => %(request_id)s, worker => %(worker)s)"
     ),
@@ -500,6 +504,26 @@ class EnrichmentDB:
 
     def schema_version(self) -> str:
         return str(self._scalar("schema_version"))
+
+    def ping(self, *, timeout: float = 2.0) -> None:
+        """A round trip on a pooled connection, waiting at most ``timeout`` seconds for one (readiness checks)."""
+        try:
+            with self._pool.connection(timeout=timeout) as conn:
+                conn.execute(SQL["ping"])
+        except psycopg.Error as exc:
+            raise map_database_error(exc) from exc
+
+    def deployed_release(self) -> str | None:
+        """The SQL API release deployed here: None without schema ``enterprise``; ``"0.1"`` for a schema without
+        ``schema_version()`` (release 0.1.x had none); else what ``schema_version()`` answers."""
+        with self._connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            cur.execute(SQL["schema_presence"])
+            row = cur.fetchone()
+        if row is None or not row[0]:
+            return None
+        if not row[1]:
+            return "0.1"
+        return self.schema_version()
 
     def complete_lookups(
         self,

@@ -179,6 +179,16 @@ class RateLimiter(Protocol):
     def acquire(self) -> None: ...
 
 
+class EQCObserver(Protocol):
+    """Told about every EQC request (its result class and latency) and every wait for the rate limit (metrics).
+    Result classes: ok, 401 (a refused token, TokenExpired included), 404, 429, 5xx, timeout, malformed (a body
+    that is not what EQC sends, or undecodable), transport (no answer: connection refused, reset), other."""
+
+    def eqc_request(self, result: str, seconds: float) -> None: ...
+
+    def eqc_rate_limit_wait(self, seconds: float) -> None: ...
+
+
 @runtime_checkable
 class StoppableRateLimiter(RateLimiter, Protocol):
     """A rate limiter whose wait can be cut short: ``acquire_unless(stop)`` returns False, without a slot, as soon
@@ -349,6 +359,25 @@ def _parse_retry_after(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
+def _result_class(status: int, body_ok: bool, body: Any, parse: Callable[[Any], Any]) -> str:
+    """The class of an EQC answer for metrics (see :class:`EQCObserver`)."""
+    if status == 401 or (body_ok and _is_token_expired(body)):
+        return "401"
+    if status in (404, 429):
+        return str(status)
+    if status >= 500:
+        return "5xx"
+    if 200 <= status < 300:
+        if not body_ok:
+            return "malformed"
+        try:
+            parse(body)
+        except Exception:  # _MalformedResponseError, or anything else parsing may raise
+            return "malformed"
+        return "ok"
+    return "other"
+
+
 def _validated_token(token: str | SecretStr) -> SecretStr:
     raw = token.get_secret_value() if isinstance(token, SecretStr) else token
     if not isinstance(raw, str):
@@ -417,8 +446,10 @@ class EQCClient:
         backoff_base: float = 1.0,
         backoff_cap: float = 30.0,
         sleep: Callable[[float], None] | None = None,
+        observer: EQCObserver | None = None,
     ) -> None:
         self._base_url = _validated_base_url(base_url)
+        self._observer = observer
         self._token = _validated_token(token)
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, got {timeout!r}")
@@ -493,13 +524,22 @@ class EQCClient:
         """A rate-limit slot, or EQCStoppedError when ``stop`` is set first."""
         if stop is not None and stop.is_set():
             raise EQCStoppedError(f"stopped before EQC GET {path}", path=path)
-        if stop is not None and isinstance(self._rate_limiter, StoppableRateLimiter):
-            got = self._rate_limiter.acquire_unless(stop)
-        else:
-            self._rate_limiter.acquire()
-            got = True
+        started = time.monotonic()
+        try:
+            if stop is not None and isinstance(self._rate_limiter, StoppableRateLimiter):
+                got = self._rate_limiter.acquire_unless(stop)
+            else:
+                self._rate_limiter.acquire()
+                got = True
+        finally:
+            if self._observer is not None:
+                self._observer.eqc_rate_limit_wait(time.monotonic() - started)
         if not got or (stop is not None and stop.is_set()):
             raise EQCStoppedError(f"stopped while waiting to send EQC GET {path}", path=path)
+
+    def _observe(self, result: str, started: float) -> None:
+        if self._observer is not None:
+            self._observer.eqc_request(result, time.monotonic() - started)
 
     def _request(
         self, path: str, params: dict[str, str], parse: Callable[[Any], _T], stop: threading.Event | None = None
@@ -521,8 +561,10 @@ class EQCClient:
             try:
                 response = self._http.get(path, params=params, headers={"token": self._token.get_secret_value()})
             except httpx.TimeoutException as exc:
+                self._observe("timeout", started)
                 last_failure, last_status, last_exc, rate_limited = f"timeout ({type(exc).__name__})", None, exc, False
             except httpx.TransportError as exc:
+                self._observe("transport", started)
                 last_failure, last_status, last_exc, rate_limited = (
                     f"transport error ({type(exc).__name__})",
                     None,
@@ -530,6 +572,7 @@ class EQCClient:
                     False,
                 )
             except httpx.HTTPError as exc:
+                self._observe("malformed", started)
                 # Decoding errors (a body that is not what Content-Encoding says), too many redirects, a bad URL...
                 last_failure, last_status, last_exc, rate_limited = (
                     f"HTTP error ({type(exc).__name__})",
@@ -548,6 +591,7 @@ class EQCClient:
                 except ValueError:
                     body_ok = False
 
+                self._observe(_result_class(status, body_ok, body, parse), started)
                 if status == 401 or (body_ok and _is_token_expired(body)):
                     reason = "token expired" if status != 401 else "HTTP 401"
                     logger.warning("EQC GET %s refused the token (%s) after %.3f s", path, reason, elapsed)

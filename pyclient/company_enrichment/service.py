@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -83,6 +83,7 @@ class CompanyEnrichmentService:
         settle_interval: float = 1.0,
         eqc_rate_per_minute: float | None = None,
         max_retry_after: timedelta = timedelta(hours=6),
+        on_settled: Callable[[float], None] | None = None,
     ) -> None:
         if sync_lookup_budget < 0:
             raise ValueError("sync_lookup_budget must not be negative")
@@ -101,6 +102,8 @@ class CompanyEnrichmentService:
         # This worker's share of the EQC rate (requests a minute): with the lease, how many it may claim at a time.
         self._rate = eqc_rate_per_minute
         self._max_retry_after = max_retry_after
+        # Told, in seconds, how long held answers waited for their settlement (metrics).
+        self._on_settled = on_settled
         self._known_lease: timedelta | None = lease
         self._warned_cap = False
         self._inline_disabled = False
@@ -397,8 +400,20 @@ class CompanyEnrichmentService:
             elif row.status == "review":
                 outcomes[row.id] = LookupOutcome.REVIEW
             else:  # the answer was unusable: a failed attempt (pending again, or failed), last_error says why
-                logger.warning("EQC's answer for request %d was unusable: %s", row.id, row.last_error)
                 outcomes[row.id] = LookupOutcome.FAILED if row.status == "failed" else LookupOutcome.RETRIED
+                logger.warning(
+                    "EQC's answer for request %d was unusable: %s",
+                    row.id,
+                    row.last_error,
+                    extra={"request_id": row.id, "outcome": outcomes[row.id].value},
+                )
+        for request_id, outcome in outcomes.items():
+            logger.info(
+                "request %d settled: %s",
+                request_id,
+                outcome.value,
+                extra={"request_id": request_id, "outcome": outcome.value},
+            )
         lost = [a.request.id for a in answers if a.request.id not in outcomes]
         if lost:
             logger.warning("request(s) %s were taken over before they could be settled", lost)
@@ -416,8 +431,15 @@ class CompanyEnrichmentService:
             )
         except LeaseLostError:
             return LookupOutcome.LOST
-        logger.warning("lookup of request %d failed (attempt %d): %s", request.id, row.attempts, error)
-        return LookupOutcome.FAILED if row.status == "failed" else LookupOutcome.RETRIED
+        outcome = LookupOutcome.FAILED if row.status == "failed" else LookupOutcome.RETRIED
+        logger.warning(
+            "lookup of request %d failed (attempt %d): %s",
+            request.id,
+            row.attempts,
+            error,
+            extra={"request_id": request.id, "outcome": outcome.value},
+        )
+        return outcome
 
 
 class _BatchRun:
@@ -513,7 +535,10 @@ class _BatchRun:
     def settle(self, *, claim_next: int = 0) -> list[LookupRequest]:
         """Settle the held answers (and claim the next batch in the same transaction, with ``claim_next``)."""
         answers, self._answers = self._answers, []
-        return self._service._settle(answers, self._stats, claim_next=claim_next)
+        settled = self._service._settle(answers, self._stats, claim_next=claim_next)
+        if answers and self._service._on_settled is not None:
+            self._service._on_settled(time.monotonic() - self._first_answer_at)
+        return settled
 
     def abandon(self) -> None:
         """After an error: settle what was answered if the database lets us, and release everything held."""

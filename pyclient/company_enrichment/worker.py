@@ -19,12 +19,16 @@ from dataclasses import dataclass, field
 
 from .db import EnrichmentDB
 from .errors import DatabaseError, DatabaseUnavailableError
+from .logs import set_worker
 from .models import QueueRunStats
 from .service import CompanyEnrichmentService
 
-__all__ = ["WorkerResult", "run_worker"]
+__all__ = ["WorkerMonitor", "WorkerResult", "run_worker"]
 
 logger = logging.getLogger("company_enrichment.worker")
+
+STOP_CHECK = 0.05  # seconds between looks at the stop event while threads run
+LISTEN_TICK = 0.2  # the listener waits for a NOTIFY this long at a time, then looks at the stop event
 
 
 @dataclass
@@ -37,6 +41,27 @@ class WorkerResult:
         return self.stats.auth_failed
 
 
+class WorkerMonitor:
+    """What a running worker has done so far and how many of its threads run, readable from any thread (the
+    metrics endpoint reads it at each scrape). Counts include the batch each thread is working through."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = QueueRunStats()
+        self._live: dict[int, QueueRunStats] = {}
+        self._threads: list[threading.Thread] = []
+
+    def totals(self) -> QueueRunStats:
+        with self._lock:
+            total = self._done.model_copy()
+            for stats in self._live.values():
+                total.add(stats)
+        return total
+
+    def threads_alive(self) -> int:
+        return sum(1 for t in self._threads if t.is_alive())
+
+
 def run_worker(
     db: EnrichmentDB,
     make_service: Callable[[int], CompanyEnrichmentService],
@@ -47,14 +72,16 @@ def run_worker(
     poll_interval: float = 30.0,
     stop: threading.Event | None = None,
     reconnect_delay: float = 1.0,
+    monitor: WorkerMonitor | None = None,
 ) -> WorkerResult:
     """Run ``concurrency`` worker threads until ``stop`` is set, EQC refuses the token, or (``once``) nothing is due."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     stop = stop or threading.Event()
     wake = threading.Event()
-    result = WorkerResult()
-    lock = threading.Lock()
+    monitor = monitor or WorkerMonitor()
+    result = WorkerResult(stats=monitor._done)
+    lock = monitor._lock
 
     def fail(error: BaseException, service: CompanyEnrichmentService | None) -> None:
         """Stop everything on an unexpected error, after giving back what this thread holds."""
@@ -79,9 +106,12 @@ def run_worker(
         except Exception as exc:
             fail(exc, None)
             return
+        set_worker(service.worker_name)
         stranded = False  # requests this thread held when the database went away
         while not stop.is_set():
             stats = QueueRunStats()
+            with lock:
+                monitor._live[index] = stats
             try:
                 if stranded:
                     # Give them back at once rather than leave them to their lease (which would
@@ -94,6 +124,7 @@ def run_worker(
             except DatabaseUnavailableError as exc:
                 with lock:
                     result.stats.add(stats)
+                    monitor._live.pop(index, None)
                 logger.warning("database unavailable (%s); retrying in %.1f s", exc.message, reconnect_delay)
                 stranded = True
                 stop.wait(reconnect_delay)
@@ -101,10 +132,12 @@ def run_worker(
             except Exception as exc:
                 with lock:
                     result.stats.add(stats)
+                    monitor._live.pop(index, None)
                 fail(exc, service)
                 return
             with lock:
                 result.stats.add(stats)
+                monitor._live.pop(index, None)
             if stats.auth_failed:
                 stop.set()
                 return
@@ -117,6 +150,7 @@ def run_worker(
     threads = [
         threading.Thread(target=loop, args=(i,), name=f"lookup-worker-{i}", daemon=True) for i in range(concurrency)
     ]
+    monitor._threads = threads
     for thread in threads:
         thread.start()
     listener = None
@@ -124,11 +158,13 @@ def run_worker(
         listener = threading.Thread(target=_listen, args=(db, wake, stop, reconnect_delay), daemon=True)
         listener.start()
     try:
+        # Idle threads sleep on ``wake``; a stop (a signal handler, a failing thread) must wake them at once, so this
+        # thread watches ``stop`` itself rather than joining one thread after another (which let a stop wait for
+        # 0.2 s per thread).
         while any(t.is_alive() for t in threads):
-            for thread in threads:
-                thread.join(timeout=0.2)
-            if stop.is_set():
-                wake.set()  # idle threads wait on wake, not on stop
+            if stop.wait(STOP_CHECK):
+                wake.set()
+                time.sleep(STOP_CHECK)
     finally:
         stop.set()
         wake.set()
@@ -160,7 +196,7 @@ def _listen(
                 wake.set()
                 checked = time.monotonic()
                 while not stop.is_set():
-                    if listener.wait(1.0):
+                    if listener.wait(LISTEN_TICK):
                         wake.set()
                     if time.monotonic() - checked >= check_interval:
                         listener.check()

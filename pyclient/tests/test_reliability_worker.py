@@ -15,6 +15,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,12 +99,12 @@ class Rig:
         env.update(extra)
         return env
 
-    def start_worker(self, *args: str, env: dict[str, str] | None = None) -> Worker:
+    def start_worker(self, *args: str, env: dict[str, str] | None = None, prefix: list[str] | None = None) -> Worker:
         n = len(self.workers)
         out, err = self.tmp_path / f"worker{n}.out", self.tmp_path / f"worker{n}.err"
         with out.open("wb") as stdout, err.open("wb") as stderr:
             process = subprocess.Popen(
-                [*worker_command(), "work", *args],
+                [*worker_command(), *(prefix or []), "work", *args],
                 env=env or self.env(),
                 cwd=self.tmp_path,  # no stray .env file is read
                 stdout=stdout,
@@ -149,6 +150,13 @@ class Rig:
 
 @pytest.fixture
 def rig(db_uri: str, empty_queue: None, tag: str, tmp_path: Path) -> Iterator[Rig]:
+    with make_rig(db_uri, tag, tmp_path) as rig:
+        yield rig
+
+
+@contextmanager
+def make_rig(db_uri: str, tag: str, tmp_path: Path) -> Iterator[Rig]:
+    """The stand-in with 40 known companies, and worker processes that are killed at the end if still running."""
     companies = [
         {"companyId": f"7{10000000 + i}", "companyFullName": f"{tag}可靠{i}科技有限公司", "unite_code": None}
         for i in range(40)
