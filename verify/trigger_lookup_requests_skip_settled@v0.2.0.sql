@@ -1,0 +1,10 @@
+-- Verify company_enrichment:trigger_lookup_requests_skip_settled on pg
+
+BEGIN;
+
+SELECT 1 / pg_catalog.count(*)::int
+  FROM pg_catalog.pg_trigger
+ WHERE tgname = 'lookup_requests_skip_settled'
+   AND tgrelid = 'enterprise.lookup_requests'::regclass AND tgenabled <> 'D';
+
+ROLLBACK;
