@@ -74,3 +74,17 @@ def upgrade_db(db_uri: str) -> Iterator[tuple[str, str]]:
     finally:
         with psycopg.connect(db_uri, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def short_lease(db_uri: str) -> Iterator[None]:
+    """queue_settings.default_lease = 2 s for the test, then back to what it was."""
+    with psycopg.connect(db_uri, autocommit=True) as conn:
+        row = conn.execute("SELECT default_lease FROM enterprise.queue_settings").fetchone()
+        assert row is not None
+        conn.execute("SELECT enterprise.configure_lookup_queue(default_lease => interval '2 seconds')")
+    try:
+        yield
+    finally:
+        with psycopg.connect(db_uri, autocommit=True) as conn:
+            conn.execute("SELECT enterprise.configure_lookup_queue(default_lease => %s)", (row[0],))

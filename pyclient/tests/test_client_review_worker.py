@@ -149,20 +149,6 @@ def rig(db_uri: str, empty_queue: None, tag: str, tmp_path: Path) -> Iterator[Ri
                     process.wait()
 
 
-@pytest.fixture
-def short_lease(db_uri: str) -> Iterator[None]:
-    """queue_settings.default_lease = 2 s for the test, then back to what it was."""
-    with psycopg.connect(db_uri, autocommit=True) as conn:
-        row = conn.execute("SELECT default_lease FROM enterprise.queue_settings").fetchone()
-        assert row is not None
-        conn.execute("SELECT enterprise.configure_lookup_queue(default_lease => interval '2 seconds')")
-    try:
-        yield
-    finally:
-        with psycopg.connect(db_uri, autocommit=True) as conn:
-            conn.execute("SELECT enterprise.configure_lookup_queue(default_lease => %s)", (row[0],))
-
-
 def in_thread(target: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
     out: list[Any] = []
     thread = threading.Thread(target=lambda: out.append(target()), daemon=True)

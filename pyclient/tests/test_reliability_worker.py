@@ -170,20 +170,6 @@ def make_rig(db_uri: str, tag: str, tmp_path: Path) -> Iterator[Rig]:
                 worker.stop()
 
 
-@pytest.fixture
-def short_lease(db_uri: str) -> Iterator[None]:
-    """queue_settings.default_lease = 2 s for the test, then back to what it was."""
-    with psycopg.connect(db_uri, autocommit=True) as conn:
-        row = conn.execute("SELECT default_lease FROM enterprise.queue_settings").fetchone()
-        assert row is not None
-        conn.execute("SELECT enterprise.configure_lookup_queue(default_lease => interval '2 seconds')")
-    try:
-        yield
-    finally:
-        with psycopg.connect(db_uri, autocommit=True) as conn:
-            conn.execute("SELECT enterprise.configure_lookup_queue(default_lease => %s)", (row[0],))
-
-
 def test_sigkill_mid_batch_loses_nothing_and_looks_no_name_up_more_than_twice(rig: Rig, short_lease: None) -> None:
     names = [rig.known(i) for i in range(20)] + [rig.unknown(i) for i in range(10)]
     ids = rig.enqueue(names)
