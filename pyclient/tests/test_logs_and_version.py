@@ -76,7 +76,7 @@ def test_version_prints_the_client_and_the_deployed_schema(
     monkeypatch.setenv("WDH_DATABASE__URI", db_uri)
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [f"company-enrichment {__version__}", "deployed schema: 0.2.0"]
+    assert result.output.splitlines() == [f"company-enrichment {__version__}", f"deployed schema: {__version__}"]
 
     monkeypatch.setenv("WDH_DATABASE__URI", upgrade_db[0])
     result = runner.invoke(app, ["--version"])

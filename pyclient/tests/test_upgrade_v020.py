@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import psycopg
+from company_enrichment import __version__
 from sqitch_support import deploy, sqitch
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -103,7 +104,7 @@ def test_upgrade_from_v010_keeps_every_mapping_request_and_answer(upgrade_db: tu
     upgraded_in = time.monotonic() - started
     with psycopg.connect(uri, autocommit=True) as conn:
         assert snapshot(conn) == before, "the upgrade lost or changed nothing"
-        assert conn.execute("SELECT enterprise.schema_version()").fetchone() == ("0.2.0",)
+        assert conn.execute("SELECT enterprise.schema_version()").fetchone() == (__version__,)
         confidences = conn.execute(
             "SELECT source = 'internal', array_agg(DISTINCT confidence) FROM enterprise.company_mapping GROUP BY 1"
             " ORDER BY 1"
