@@ -2,7 +2,7 @@
 -- not do; nobody but the owner writes a table; SECURITY DEFINER functions pin search_path; and no function
 -- can be hijacked by objects a caller puts earlier on its search_path.
 BEGIN;
-SELECT plan(70);
+SELECT plan(72);
 
 -- Fixtures, as the owner, inside this transaction.
 SELECT is((SELECT inserted::int FROM enterprise.upsert_internal_mappings(
@@ -20,14 +20,14 @@ SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'enterprise' AND p.proname NOT LIKE '\_%'
          AND has_function_privilege('enrichment_reader', p.oid, 'EXECUTE')$$,
-    ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'normalize_name',
+    ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'explain_company_id', 'normalize_name',
           'score_eqc_candidates', 'company_profiles', 'schema_version'],
-    'enrichment_reader may execute exactly the resolution functions, normalize_name, scoring, profiles and the version');
+    'enrichment_reader may execute exactly the resolution functions (explain too), normalize_name, scoring, profiles and the version');
 SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'enterprise' AND p.proname NOT LIKE '\_%'
          AND has_function_privilege('enrichment_worker', p.oid, 'EXECUTE')$$,
-    ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'normalize_name',
+    ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'explain_company_id', 'normalize_name',
           'score_eqc_candidates', 'company_profiles', 'schema_version',
           'enqueue_lookup', 'claim_lookups', 'claim_lookup', 'complete_lookup', 'complete_lookups',
           'complete_lookup_not_found', 'fail_lookup', 'release_lookups', 'renew_lookup_leases', 'settle_lookups',
@@ -37,7 +37,7 @@ SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'enterprise' AND p.proname NOT LIKE '\_%'
          AND has_function_privilege('enrichment_admin', p.oid, 'EXECUTE')$$,
-    ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'normalize_name',
+    ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'explain_company_id', 'normalize_name',
           'score_eqc_candidates', 'company_profiles', 'schema_version',
           'upsert_internal_mappings', 'requeue_failed', 'prune_lookup_requests', 'configure_lookup_queue',
           'configure_eqc_match_score', 'accept_lookup_candidate', 'reject_lookup', 'next_temp_id'],
@@ -50,6 +50,8 @@ SELECT is((SELECT count(*)::int FROM enterprise.resolve_company_ids(customer_nam
           2, 'a reader can resolve a batch');
 SELECT is((SELECT company_id FROM enterprise.preview_company_ids(plan_codes => ARRAY['CE_LP_PLAN'])),
           '600000111', 'a reader can preview');
+SELECT is((SELECT company_id FROM enterprise.explain_company_id(plan_code => 'CE_LP_PLAN') WHERE answered),
+          '600000111', 'a reader can explain');
 SELECT is(enterprise.normalize_name('（已转出）ＣＥ 最小权限测试公司'), 'ce最小权限测试公司', 'a reader can normalize');
 SELECT lives_ok($$SELECT * FROM enterprise.lookup_queue_stats$$, 'a reader can read the queue stats');
 SELECT throws_ok($$SELECT enterprise.enqueue_lookup(name => 'ce某公司')$$, '42501', NULL,
@@ -278,6 +280,9 @@ INSERT INTO ce_evil.results
 INSERT INTO ce_evil.results
     SELECT 'preview', r.company_id, r.status
       FROM enterprise.preview_company_ids(customer_names => ARRAY['ＣＥ最小权限测试公司']) AS r;
+INSERT INTO ce_evil.results
+    SELECT 'explain', e.company_id, e.status
+      FROM enterprise.explain_company_id(customer_name => '（已注销）ＣＥ最小权限测试公司') AS e WHERE e.answered;
 INSERT INTO ce_evil.results SELECT 'normalize', enterprise.normalize_name('「ＣＥ 最小权限测试公司」-注销。'), NULL;
 INSERT INTO ce_evil.results SELECT 'stats', s.pending::text, NULL FROM enterprise.lookup_queue_stats AS s;
 RESET ROLE;
@@ -301,6 +306,10 @@ SELECT results_eq(
     $$SELECT company_id, status FROM ce_evil.results WHERE what = 'preview'$$,
     $$VALUES ('600000222'::text, 'success_internal'::text)$$,
     'preview_company_ids too');
+SELECT results_eq(
+    $$SELECT company_id, status FROM ce_evil.results WHERE what = 'explain'$$,
+    $$VALUES ('600000222'::text, 'success_internal'::text)$$,
+    'explain_company_id too');
 SELECT is((SELECT company_id FROM ce_evil.results WHERE what = 'normalize'), 'ce最小权限测试公司',
           'normalize_name called directly is not hijacked');
 SELECT isnt((SELECT company_id FROM ce_evil.results WHERE what = 'stats'), NULL, 'the stats view reads the real queue');

@@ -1,6 +1,6 @@
 -- Roles and least privilege across the whole schema.
 BEGIN;
-SELECT plan(13);
+SELECT plan(14);
 
 SELECT has_role('enrichment_reader', 'role enrichment_reader exists');
 SELECT has_role('enrichment_worker', 'role enrichment_worker exists');
@@ -53,6 +53,8 @@ SELECT is_empty($$
 -- Exercised as the roles themselves.
 SET LOCAL ROLE enrichment_reader;
 SELECT is((enterprise.resolve_company_id(plan_code => 'FP0001')).company_id, '614810477', 'a reader can resolve');
+SELECT is((SELECT company_id FROM enterprise.explain_company_id(plan_code => 'FP0001') WHERE answered), '614810477',
+          'a reader can ask why (explain_company_id)');
 SELECT throws_ok($$SELECT count(*) FROM enterprise.company_mapping$$, '42501', NULL, 'a reader cannot read the table directly');
 RESET ROLE;
 

@@ -26,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .cli_common import HELP_SETTINGS, connect, console, err_console, errors_reported
+from .cli_explain import explain
 from .cli_ops import metrics_server, notice, own_logging, register_options
 from .cli_review import review_app
 from .csvio import CsvTable, open_table, require_columns, write_atomically
@@ -53,6 +54,7 @@ mappings_app = typer.Typer(
 )
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(review_app, name="review")
+app.command()(explain)
 register_options(app)
 
 RESULT_COLUMNS = ["company_id", "status", "source", "match_type", "temp_id", "request_id"]

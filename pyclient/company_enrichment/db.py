@@ -29,6 +29,7 @@ from .models import (
     CompanyIdResult,
     CompanyProfile,
     CompanyRecord,
+    ExplainStep,
     LookupRequest,
     MappingLoadResult,
     MappingRow,
@@ -63,6 +64,10 @@ SQL: Final[dict[str, str]] = {
         " FROM enterprise.preview_company_ids(plan_codes => %(plan_codes)s::text[],"
         " customer_names => %(customer_names)s::text[], account_names => %(account_names)s::text[],"
         " account_numbers => %(account_numbers)s::text[])"
+    ),
+    "explain_company_id": (
+        "SELECT * FROM enterprise.explain_company_id(plan_code => %(plan_code)s, customer_name => %(customer_name)s,"
+        " account_name => %(account_name)s, account_number => %(account_number)s)"
     ),
     "normalize_names": (
         "SELECT enterprise.normalize_name(n) FROM unnest(%(names)s::text[]) WITH ORDINALITY AS u(n, i) ORDER BY i"
@@ -361,6 +366,11 @@ class EnrichmentDB:
     def preview_company_ids(self, records: Sequence[CompanyRecord]) -> list[CompanyIdResult]:
         """What resolution would answer, computed without writing anything (plan-only runs)."""
         return self._batch("preview_company_ids", _columns(records), len(records))
+
+    def explain_company_id(self, record: CompanyRecord) -> list[ExplainStep]:
+        """Why ``record`` gets its id: the seven steps of the resolution order, in order, exactly one of them
+        ``answered`` (with preview_company_ids's answer). Writes nothing."""
+        return self._rows(ExplainStep, "explain_company_id", record.model_dump())
 
     def _batch(self, name: str, params: dict[str, Any], size: int) -> list[CompanyIdResult]:
         if size == 0:

@@ -12,6 +12,7 @@ __all__ = [
     "CompanyIdResult",
     "CompanyProfile",
     "CompanyRecord",
+    "ExplainStep",
     "LookupRequest",
     "MappingLoadResult",
     "MappingRow",
@@ -57,6 +58,40 @@ class CompanyIdResult(BaseModel):
     match_type: str | None = None
     temp_id: str | None = None
     request_id: int | None = None
+
+
+class ExplainStep(BaseModel):
+    """A row of enterprise.explain_company_id(): one step of the resolution order, and why it did or did not give
+    the record its id. Steps 1-6 probe mappings (plan, account, hardcode, name, account_name, learned); step 7 is
+    the final one (queue: the customer name's lookup request; temp_id: a TEMP id keyed on the name or the record)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: int
+    kind: str
+    lookup_key: str | None = Field(None, description="The key tried: trimmed code or normalized name; NULL if absent")
+    hit: bool
+    """Steps 1-6: a mapping has the key (even when an earlier step answered); step 7: the request or TEMP id exists."""
+    answered: bool
+    """This step gave the answer: exactly one step of the seven."""
+    alias_name: str | None = None
+    canonical_id: str | None = None
+    source: str | None = None
+    confidence: Decimal | None = None
+    updated_at: datetime | None = None
+    request_id: int | None = None
+    request_status: str | None = None
+    request_outcome: str | None = None
+    attempts: int | None = None
+    next_attempt_at: datetime | None = None
+    completed_at: datetime | None = None
+    last_error: str | None = None
+    temp_id: str | None = None
+    company_id: str | None = None
+    """On the answered step: the id preview_company_ids gives (NULL while pending, or where a TEMP id would be new)."""
+    status: ResolutionStatus | None = None
+    """On the answered step: preview_company_ids's status."""
+    note: str
 
 
 class LookupRequest(BaseModel):

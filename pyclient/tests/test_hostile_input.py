@@ -423,6 +423,7 @@ def test_every_public_function_called_with_all_nulls_answers_or_raises_a_documen
         "resolve_company_id": "ok",
         "resolve_company_ids": "ok",
         "preview_company_ids": "ok",
+        "explain_company_id": "ok",  # a record with no field: explained like any other
         "next_temp_id": "ok",
         "configure_lookup_queue": "ok",  # NULL keeps each setting
         "enqueue_lookup": "22023",
