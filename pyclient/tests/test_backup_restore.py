@@ -1,12 +1,13 @@
-"""Backup and restore, as a DBA runs them (issue 16): `pg_dump -Fc` of a database in use, `pg_restore` into a fresh
-database on the same cluster, then the checks a DBA would want before switching over.
+"""Backup and restore, as a DBA runs them (issue 16): `make backup` (`pg_dump -Fc`) of a database in use,
+`make restore` (`pg_restore` into a fresh database on the same cluster, then `sqitch verify`), then the checks a DBA
+would want before switching over.
 
 In a database of its own: deploy HEAD, fill it the way it is used (curated mappings of every kind, learned names,
 requests in every status, TEMP ids, a rate-limit bucket, changed queue settings), and dump it while a worker's
 transaction is still open. The restored database must pass `sqitch verify`, hold every row of every table of the
-schemas `enterprise` and `sqitch` (tables are enumerated from the catalog, so new tables are covered) and every
-sequence value, give the same answers, continue its TEMP ids after the highest restored one, keep owners and grants,
-and its queue must go on: an expired claim is taken over, a held one is settled by the worker that holds it.
+schemas `enterprise` and `sqitch` (tables are enumerated from the catalog, so new tables are covered) and its
+sequences as dumped, give the same answers, continue its TEMP ids after the highest restored one, keep owners and
+grants, and its queue must go on: an expired claim is taken over, a held one is settled by the worker that holds it.
 """
 
 from __future__ import annotations
