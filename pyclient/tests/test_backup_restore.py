@@ -286,7 +286,7 @@ def test_dump_of_a_database_in_use_restores_with_every_row_answer_owner_and_gran
         dumped = make("backup", source_uri, FILE=str(dump_file))
         dumped_in = time.monotonic() - started
         assert dumped.returncode == 0, dumped.stdout + dumped.stderr
-        open_worker.commit()  # the worker was never blocked and finishes after the dump
+        open_worker.commit()  # pg_dump did not wait for the open transaction; the worker commits after it
         assert _one(conn, "SELECT status FROM enterprise.lookup_requests WHERE id = %s", (open_claim,)) == "processing"
 
         # pg_restore into a new database from template0, then sqitch verify there (make restore does both).
