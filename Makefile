@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo test test-soak bench bench-full deploy verify revert psql db-start db-stop db-reset db-status bootstrap lint
+.PHONY: help demo test test-soak bench bench-full deploy verify revert backup restore psql db-start db-stop db-reset db-status bootstrap lint
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,15 @@ verify:  ## sqitch verify
 
 revert:  ## sqitch revert everything (asks first)
 	@. scripts/dbenv.sh && sqitch revert --target "$$SQITCH_TARGET"
+
+# FILE=path: the dump file of make backup and make restore.
+FILE ?=
+
+backup:  ## pg_dump -Fc of the database into FILE= (local unless WDH_DATABASE__URI)
+	@scripts/backup.sh dump "$(FILE)"
+
+restore:  ## pg_restore FILE= into a new database DB= on the same server, then sqitch verify
+	@scripts/backup.sh restore "$(FILE)" "$(DB)"
 
 # DB=name: another database of the project-local cluster, e.g. `make psql DB=enrichment_demo` after `make demo`.
 DB ?=
