@@ -3,6 +3,8 @@
 
 BEGIN;
 
+SET LOCAL ROLE enrichment_owner;
+
 -- Private: the newest request for a normalized name that was settled (done)
 -- since the given time, read in a snapshot of its own. resolve_company_ids
 -- asks it just before it queues a name: the statement's own snapshot was
@@ -25,7 +27,10 @@ AS $$
 BEGIN
     RETURN (SELECT q.id FROM enterprise.lookup_requests AS q
              WHERE q.normalized_name = _settled_since.normalized_name
-               AND q.status = 'done' AND q.completed_at >= _settled_since.since
+               -- status = 'done', written so that only the name index fits
+               -- (see _skip_settled_lookup)
+               AND q.status IN ('done', 'failed') AND q.outcome IS NOT NULL
+               AND q.completed_at >= _settled_since.since
              ORDER BY q.completed_at DESC, q.id DESC
              LIMIT 1);
 END;

@@ -11,4 +11,8 @@ SELECT 1 / pg_catalog.count(*)::int
 SELECT 1 / (pg_catalog.pg_get_functiondef('enterprise._skip_settled_lookup()'::regprocedure)
             NOT LIKE '%_settled_since(%')::int;
 
+-- reworked after v0.2.1: the probe fits only the name index
+SELECT 1 / (pg_catalog.pg_get_functiondef('enterprise._skip_settled_lookup()'::regprocedure)
+            LIKE '%q.status IN (''done'', ''failed'') AND q.outcome IS NOT NULL%')::int;
+
 ROLLBACK;
