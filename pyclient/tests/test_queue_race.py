@@ -84,10 +84,8 @@ def test_a_name_settled_while_its_insert_waited_on_the_unique_index_takes_that_a
             thread = threading.Thread(target=lambda: answer.extend(s.execute(RESOLVE, ([x],)).fetchall()))
             thread.start()
             deadline = time.monotonic() + 30
-            while not gate.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND locktype = 'advisory' AND NOT granted)",
-                (s_pid,),
-            ).fetchone() == (True,):
+            waiting = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND locktype = 'advisory' AND NOT granted)"
+            while gate.execute(waiting, (s_pid,)).fetchone() != (True,):
                 assert time.monotonic() < deadline, "S reaches its insert of X"
                 time.sleep(0.02)
 
