@@ -35,7 +35,11 @@ if [ -z "${ENRICHMENT_READER_URI:-}" ]; then
 DO $$
 BEGIN
     IF to_regrole('example_reader') IS NULL THEN
-        CREATE ROLE example_reader LOGIN PASSWORD 'example' IN ROLE enrichment_reader;
+        CREATE ROLE example_reader LOGIN PASSWORD 'example';
+    END IF;
+    -- Again every time: reverting the plan drops enrichment_reader, and with it this membership.
+    IF NOT pg_has_role('example_reader', 'enrichment_reader', 'MEMBER') THEN
+        GRANT enrichment_reader TO example_reader;
     END IF;
 END
 $$;
