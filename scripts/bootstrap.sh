@@ -263,9 +263,10 @@ if [ "${BOOTSTRAP_LANGUAGES:-0}" = 1 ]; then
     [ -f "$JDBC_JAR" ] || die "$JDBC_JAR still not found after installing libpostgresql-jdbc-java"
 
     # npm ci installs exactly what package-lock.json pins, into node_modules.
-    # Skipped while the stamp is newer than package.json and the lock file.
+    # Skipped while pg is there and the stamp is newer than package.json and the lock file.
     NODE_STAMP="$NODE_DIR/node_modules/.bootstrap-stamp"
-    if [ ! -f "$NODE_STAMP" ] || [ "$NODE_DIR/package.json" -nt "$NODE_STAMP" ] \
+    if [ ! -f "$NODE_STAMP" ] || [ ! -d "$NODE_DIR/node_modules/pg" ] \
+            || [ "$NODE_DIR/package.json" -nt "$NODE_STAMP" ] \
             || [ "$NODE_DIR/package-lock.json" -nt "$NODE_STAMP" ]; then
         log "npm ci in examples/node"
         (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error >&2) \
