@@ -5,10 +5,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo test test-soak bench bench-full deploy verify revert backup restore psql db-start db-stop db-reset db-status bootstrap lint
+.PHONY: help demo test test-soak example-node example-java bench bench-full deploy verify revert backup restore psql db-start db-stop db-reset db-status bootstrap lint
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 demo:  ## run the main job end to end on the local database
 	@scripts/demo.sh
@@ -18,6 +18,12 @@ test:  ## every test: migrations, pgTAP, pytest, ruff, mypy
 
 test-soak:  ## soak tests: PostgreSQL restarted under 4 workers (restarts the local cluster)
 	@scripts/soak.sh
+
+example-node:  ## examples/node (pg) on examples/other_languages_records.tsv, as a reader role
+	@scripts/example.sh node
+
+example-java:  ## examples/java (JDBC) on the same records, as a reader role
+	@scripts/example.sh java
 
 bench:  ## benchmarks, quick mode (under 2 minutes); not part of make test
 	@scripts/bench.sh --quick

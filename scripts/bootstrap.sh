@@ -11,6 +11,13 @@
 #        - Python venv support (python3-venv)
 #   2. Creates the Python virtual environment at <repo>/.venv and installs the
 #      project into it in editable mode (pip install -e ".[dev]").
+#   3. Only with BOOTSTRAP_LANGUAGES=1 (scripts/test.sh sets it): what the
+#      examples in other languages need (examples/node, examples/java):
+#        - Node.js and npm (Debian's nodejs and npm packages), then the Node
+#          example's packages (npm ci: pg, as pinned in package-lock.json) in
+#          the git-ignored examples/node/node_modules
+#        - a JDK with javac (default-jdk-headless) and the PostgreSQL JDBC
+#          driver (libpostgresql-jdbc-java: /usr/share/java/postgresql.jar)
 #
 # Usage:
 #   scripts/bootstrap.sh
@@ -18,6 +25,8 @@
 # Environment variables:
 #   BOOTSTRAP_EXTRAS   comma-separated pip "extras" to install (default: dev),
 #                      e.g. BOOTSTRAP_EXTRAS=dev,dagster scripts/bootstrap.sh
+#   BOOTSTRAP_LANGUAGES=1  also step 3 (Node.js, a JDK, the JDBC driver). Off by
+#                      default, so `make demo` never pulls a JDK it does not use.
 #
 # It is safe to run as often as you like. When everything is already in place
 # it takes well under 2 seconds and prints only "[bootstrap] ok".
@@ -227,6 +236,42 @@ else
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$target" \
             || die "pip install -e $target failed"
         printf 'extras=%s\n' "$all" >"$STAMP"
+    fi
+fi
+
+# ---------------------------------------------------------------------------
+# Step 3 (BOOTSTRAP_LANGUAGES=1): Node.js and Java, for examples/node and examples/java
+# ---------------------------------------------------------------------------
+
+if [ "${BOOTSTRAP_LANGUAGES:-0}" = 1 ]; then
+    NODE_DIR="$ROOT/examples/node"
+    JDBC_JAR=/usr/share/java/postgresql.jar
+
+    missing=()
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
+    [ -f "$JDBC_JAR" ] || missing+=(libpostgresql-jdbc-java)
+    apt_install "${missing[@]+"${missing[@]}"}"
+    # Debian's nodejs comes without npm (NodeSource's includes it, and conflicts
+    # with Debian's npm package), so npm is asked for only once node is there.
+    if ! command -v npm >/dev/null 2>&1; then
+        apt_install npm
+    fi
+    command -v node >/dev/null 2>&1 || die "node still not found after install"
+    command -v npm >/dev/null 2>&1 || die "npm still not found after install"
+    command -v javac >/dev/null 2>&1 || die "javac still not found after install"
+    [ -f "$JDBC_JAR" ] || die "$JDBC_JAR still not found after installing libpostgresql-jdbc-java"
+
+    # npm ci installs exactly what package-lock.json pins, into node_modules.
+    # Skipped while pg is there and the stamp is newer than package.json and the lock file.
+    NODE_STAMP="$NODE_DIR/node_modules/.bootstrap-stamp"
+    if [ ! -f "$NODE_STAMP" ] || [ ! -d "$NODE_DIR/node_modules/pg" ] \
+            || [ "$NODE_DIR/package.json" -nt "$NODE_STAMP" ] \
+            || [ "$NODE_DIR/package-lock.json" -nt "$NODE_STAMP" ]; then
+        log "npm ci in examples/node"
+        (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error >&2) \
+            || die "npm ci in $NODE_DIR failed (is the npm registry reachable?)"
+        touch "$NODE_STAMP"
     fi
 fi
 
