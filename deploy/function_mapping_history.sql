@@ -21,7 +21,7 @@ AS $$
 BEGIN
     IF mapping_history.alias_name IS NULL THEN
         RAISE EXCEPTION USING
-            ERRCODE = 'null_value_not_allowed',
+            ERRCODE = 'invalid_parameter_value',
             MESSAGE = 'mapping_history: alias_name must not be NULL',
             HINT    = 'Give the alias as loaded (a plan code, account number or name).';
     END IF;
@@ -45,7 +45,7 @@ $$;
 COMMENT ON FUNCTION enterprise.mapping_history(text, text) IS
     'An alias''s history (of one match_type, or all), oldest first: operation, values before and after, who, when, '
     'change set. The alias matches as stored (trimmed), not by normalized key. '
-    'Errors: 22004 alias_name NULL; 22023 invalid match_type.';
+    'Errors: 22023 alias_name NULL or an invalid match_type.';
 
 REVOKE ALL ON FUNCTION enterprise.mapping_history(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION enterprise.mapping_history(text, text) TO enrichment_reader;

@@ -179,7 +179,7 @@ SELECT results_eq($$SELECT change_set, operation, canonical_id_after::text FROM 
 SELECT is((SELECT count(*)::int FROM enterprise.mapping_history('MH-PLAN', 'account')), 0, 'match_type filters');
 SELECT is((SELECT count(*)::int FROM enterprise.mapping_history('mh-plan')), 0,
           'aliases match as stored, not by normalized key');
-SELECT throws_ok($$SELECT * FROM enterprise.mapping_history(NULL)$$, '22004',
+SELECT throws_ok($$SELECT * FROM enterprise.mapping_history(NULL)$$, '22023',
                  'mapping_history: alias_name must not be NULL', 'a NULL alias is refused');
 SELECT throws_ok($$SELECT * FROM enterprise.mapping_history('MH-PLAN', 'planet')$$, '22023',
                  'mapping_history: invalid match_type', 'an unknown match_type is refused');
