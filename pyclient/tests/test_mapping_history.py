@@ -212,3 +212,33 @@ def test_cli_import_history_imports_and_revert(cli_env: None, tmp_path: Path, ta
 
     unknown = runner.invoke(app, ["mappings", "revert", "999999999"])
     assert unknown.exit_code == 1 and "CE006" in unknown.output and "does not exist" in unknown.output
+
+
+def test_two_concurrent_reverts_of_one_change_set_apply_once(db: EnrichmentDB, db_uri: str, tag: str) -> None:
+    """The revert locks out other reverts and loads until it commits: the second one sees the first one's work and
+    is refused (CE005) instead of undoing the change set twice."""
+    loaded = db.upsert_internal_mappings(
+        [MappingRow(alias_name=f"{tag}-R{i}", canonical_id=f"694{i:06d}", match_type="plan") for i in range(2000)]
+    )
+    assert loaded.change_set is not None
+    change_set = loaded.change_set
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def revert() -> None:
+        with EnrichmentDB.connect(db_uri, max_size=1) as own:
+            barrier.wait()
+            try:
+                done = own.revert_mapping_change_set(change_set)
+                outcomes.append(f"reverted {done.deleted}")
+            except MappingChangeSetConflictError:
+                outcomes.append("CE005")
+
+    threads = [threading.Thread(target=revert) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes) == ["CE005", "reverted 2000"]
+    assert db.mapping_history(f"{tag}-R0")[-1].operation == "delete"
+    assert len(db.mapping_history(f"{tag}-R0")) == 2, "inserted once, deleted once"
