@@ -3,6 +3,7 @@
 -- requires: table_company_mapping_history
 -- requires: function_open_mapping_change_set
 -- requires: trigger_company_mapping_history
+-- requires: function_mapping_key
 
 BEGIN;
 
@@ -21,6 +22,9 @@ BEGIN;
 -- Locks: the loads' lock (no load runs meanwhile), then the table in SHARE
 -- ROW EXCLUSIVE mode: readers read on, writers (the worker) wait until the
 -- revert commits, so nothing changes between the check and the undo.
+--
+-- Also refused (CE005, even with force) when a learned row to bring back has
+-- a name another learned row holds now (a name has one learned row).
 CREATE FUNCTION enterprise.revert_mapping_change_set(
     change_set bigint,
     force      boolean DEFAULT false)
@@ -93,6 +97,36 @@ BEGIN
                       '(mappings revert --force) to restore these rows anyway, overwriting the later changes.';
     END IF;
 
+    -- A learned row to bring back whose name another learned row now holds (another spelling of the same
+    -- key, learned since): both cannot be, whatever force says.
+    SELECT pg_catalog.count(*),
+           pg_catalog.string_agg(pg_catalog.format('%L (name): its key %L is now held by learned %L', b.alias_name,
+                                                   b.key, b.holder), '; ' ORDER BY b.alias_name)
+      INTO _n_conflicts, _conflicts
+      FROM (SELECT f.alias_name, f.key, m.alias_name AS holder
+              FROM (SELECT DISTINCT ON (h.alias_name, h.match_type)
+                           h.alias_name, h.operation, h.source_before,
+                           enterprise._mapping_key(h.alias_name, 'name') AS key
+                      FROM enterprise.company_mapping_history AS h
+                     WHERE h.change_set = revert_mapping_change_set.change_set AND h.match_type = 'name'
+                     ORDER BY h.alias_name, h.match_type, h.id) AS f
+              JOIN enterprise.company_mapping AS m
+                ON m.match_type = 'name' AND m.source <> 'internal' AND m.lookup_key = f.key
+               AND m.alias_name <> f.alias_name
+             WHERE f.operation <> 'insert' AND f.source_before <> 'internal'
+               AND NOT EXISTS (SELECT 1 FROM enterprise.company_mapping_history AS t
+                                WHERE t.change_set = revert_mapping_change_set.change_set
+                                  AND t.alias_name = m.alias_name AND t.match_type = 'name')) AS b;
+    IF _n_conflicts > 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'CE005',
+            MESSAGE = 'mapping change set was changed by later change sets',
+            DETAIL  = pg_catalog.format('change_set %s: %s learned row(s) cannot come back: %s', _target.id,
+                                        _n_conflicts, _conflicts),
+            HINT    = 'A name has one learned row: revert the change set that learned the other spelling first '
+                      '(mappings history names it), or delete that row.';
+    END IF;
+
     _cs := enterprise._open_mapping_change_set(
                'revert',
                pg_catalog.left(pg_catalog.format('revert of %s%s', _target.id, ' (' || _target.label || ')'), 500),
@@ -162,7 +196,8 @@ $$;
 COMMENT ON FUNCTION enterprise.revert_mapping_change_set(bigint, boolean) IS
     'Undoes a change set, all or nothing: rows it inserted are deleted, rows it updated or deleted get their '
     'values back; recorded as a change set of its own (returned). '
-    'Errors: CE005 rows changed by later change sets (DETAIL names them; force => true restores them anyway); '
+    'Errors: CE005 rows changed by later change sets (DETAIL names them; force => true restores them anyway), '
+    'or a learned row to bring back whose name another learned row holds now (even with force); '
     'CE006 no such change set.';
 
 REVOKE ALL ON FUNCTION enterprise.revert_mapping_change_set(bigint, boolean) FROM PUBLIC;

@@ -5,7 +5,7 @@
 -- The file runs in one transaction, so one change set per transaction would make one change set of it all:
 -- pg_temp.next_transaction() forgets the current change set, as a new transaction would.
 BEGIN;
-SELECT plan(73);
+SELECT plan(75);
 
 CREATE FUNCTION pg_temp.next_transaction() RETURNS void LANGUAGE sql AS $$
     SELECT set_config('enrichment.change_set', '', true) $$;
@@ -245,6 +245,19 @@ SELECT lives_ok(format('SELECT enterprise.revert_mapping_change_set(%s, force =>
                 'with force it is reverted anyway');
 SELECT is((SELECT count(*)::int FROM enterprise.company_mapping WHERE alias_name IN ('MH-PLAN', 'MH-ACCT')), 0,
           'force restored the rows to before A, overwriting D');
+
+-- a learned row deleted by hand cannot come back over another spelling of its name learned since
+SELECT pg_temp.next_transaction();
+DELETE FROM enterprise.company_mapping WHERE alias_name = '历史学习公司';
+SELECT pg_temp.cs() AS deleted_by_hand \gset
+SELECT pg_temp.next_transaction();
+SELECT enterprise.cache_company_mapping('历史学习公司（已注销）', '870000001');
+SELECT throws_ok(format('SELECT enterprise.revert_mapping_change_set(%s, force => true)', :deleted_by_hand), 'CE005',
+                 'mapping change set was changed by later change sets',
+                 'a learned row whose name another learned row holds now is refused, even with force');
+SELECT is(pg_temp.error_detail(format('SELECT enterprise.revert_mapping_change_set(%s)', :deleted_by_hand)),
+          format('change_set %s: 1 learned row(s) cannot come back: ''历史学习公司'' (name): its key ''历史学习公司'' is now held by learned ''历史学习公司（已注销）'' / A name has one learned row: revert the change set that learned the other spelling first (mappings history names it), or delete that row.', :deleted_by_hand),
+          'DETAIL names the row and the one holding its name');
 
 -- truncate: every row is recorded as deleted, and comes back with a revert
 SELECT pg_temp.next_transaction();
