@@ -1,12 +1,17 @@
 -- Deploy company_enrichment:function_upsert_internal_mappings to pg
 -- (reworked after v0.1.0: ambiguity is judged by lookup key, not alias text;
 -- curated rows have confidence 1.00; reworked after v0.2.0: rows that conflict
--- with curated rows already loaded are refused unless replace_conflicting)
+-- with curated rows already loaded are refused unless replace_conflicting;
+-- reworked after v0.2.1: each load is a change set of its own, labelled, whose
+-- id the result carries; loads are serialized with each other)
 -- requires: table_company_mapping
 -- requires: function_check_mapping
 -- requires: type_mapping_load_result
 -- requires: table_company_mapping_confidence
 -- requires: type_mapping_load_result_replaced
+-- requires: type_mapping_load_result_change_set
+-- requires: function_open_mapping_change_set
+-- requires: trigger_company_mapping_history
 
 BEGIN;
 
@@ -21,13 +26,21 @@ BEGIN;
 -- replaced). A row with the same alias and kind as a loaded one updates it,
 -- as always. A curated row replaces a learned row with the same alias and
 -- kind.
-DROP FUNCTION enterprise.upsert_internal_mappings(text[], text[], text[]);
+--
+-- Every load is one change set (kind import, with its label), whose id the
+-- result carries: mapping_history shows its changes, revert_mapping_change_set
+-- undoes them. Loads take a lock that serializes them with each other (and
+-- with reverts), so a load's conflict checks see every load before it; the
+-- worker's writes are not blocked. The previous signature's calls (without
+-- label) keep working: label has a default.
+DROP FUNCTION enterprise.upsert_internal_mappings(text[], text[], text[], boolean);
 
 CREATE FUNCTION enterprise.upsert_internal_mappings(
     alias_names         text[],
     canonical_ids       text[],
     match_types         text[],
-    replace_conflicting boolean DEFAULT false)
+    replace_conflicting boolean DEFAULT false,
+    label               text    DEFAULT NULL)
 RETURNS enterprise.mapping_load_result
 LANGUAGE plpgsql
 VOLATILE
@@ -45,6 +58,7 @@ DECLARE
     _old_types       text[];
     _n_conflicts     bigint;
     _first_conflict  text;
+    _change_set      bigint;
 BEGIN
     IF alias_names IS NULL OR canonical_ids IS NULL OR match_types IS NULL
        OR pg_catalog.cardinality(canonical_ids) <> _n OR pg_catalog.cardinality(match_types) <> _n
@@ -101,6 +115,20 @@ BEGIN
             HINT    = 'Keep one company id per alias and match_type; names are compared after normalize_name, '
                       'so spellings that differ only by spaces, brackets or status words (已注销, 已转出) are one alias.';
     END IF;
+
+    IF pg_catalog.length(upsert_internal_mappings.label) > 500 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'string_data_right_truncation',
+            MESSAGE = 'upsert_internal_mappings: label is longer than 500 characters',
+            DETAIL  = pg_catalog.format('label of %s characters', pg_catalog.length(upsert_internal_mappings.label)),
+            HINT    = 'Give a shorter label (the CLI uses the file name).';
+    END IF;
+
+    -- One load at a time (reverts too): the checks below see every load
+    -- committed before this one. Writers of single rows (the worker) take
+    -- no such lock and are not blocked.
+    LOCK TABLE enterprise.company_mapping_change_sets IN SHARE UPDATE EXCLUSIVE MODE;
+    _change_set := enterprise._open_mapping_change_set('import', upsert_internal_mappings.label);
 
     -- Rows that conflict with curated rows already loaded: the same kind and
     -- key under another alias, mapped to another company (rows this load
@@ -179,23 +207,26 @@ BEGIN
       INTO _inserted, _updated
       FROM up;
 
+    -- The load's change set is closed: later writes of the transaction get their own.
+    PERFORM pg_catalog.set_config('enrichment.change_set', '', true);
+
     RETURN ROW(_inserted, _updated,
                (SELECT pg_catalog.count(*) FROM (SELECT DISTINCT pg_catalog.btrim(a), t
                                                    FROM ROWS FROM (pg_catalog.unnest(alias_names), pg_catalog.unnest(match_types)) AS z(a, t)) AS d)
                - _inserted - _updated,
-               _replaced)::enterprise.mapping_load_result;
+               _replaced, _change_set)::enterprise.mapping_load_result;
 END;
 $$;
 
-COMMENT ON FUNCTION enterprise.upsert_internal_mappings(text[], text[], text[], boolean) IS
-    'Bulk-loads curated mappings (element i of each array = row i), all or nothing; returns '
-    '(inserted, updated, unchanged, replaced). A curated row replaces a learned row with the same alias; '
+COMMENT ON FUNCTION enterprise.upsert_internal_mappings(text[], text[], text[], boolean, text) IS
+    'Bulk-loads curated mappings (element i of each array = row i), all or nothing, as one change set (label); returns '
+    '(inserted, updated, unchanged, replaced, change_set). A curated row replaces a learned row with the same alias; '
     'replace_conflicting deletes loaded curated rows of the same kind and key with another alias and id. '
     'Errors: 22023 unequal arrays, invalid match_type, empty alias key or canonical_id, '
-    'one alias (one lookup key of one kind) mapped to two ids, a row conflicting with loaded ones; 22001 alias over 255 or canonical_id over 50 characters. '
+    'one alias (one lookup key of one kind) mapped to two ids, a row conflicting with loaded ones; 22001 alias over 255 or canonical_id over 50 characters, label over 500. '
     'DETAIL names the 1-based row and its values.';
 
-REVOKE ALL ON FUNCTION enterprise.upsert_internal_mappings(text[], text[], text[], boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION enterprise.upsert_internal_mappings(text[], text[], text[], boolean) TO enrichment_admin;
+REVOKE ALL ON FUNCTION enterprise.upsert_internal_mappings(text[], text[], text[], boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION enterprise.upsert_internal_mappings(text[], text[], text[], boolean, text) TO enrichment_admin;
 
 COMMIT;

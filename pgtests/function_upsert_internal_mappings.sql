@@ -13,16 +13,16 @@ EXCEPTION WHEN OTHERS THEN
     RETURN _detail || ' / ' || _hint;
 END $f$;
 
-SELECT has_function('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'upsert_internal_mappings(text[], text[], text[], boolean) exists');
-SELECT function_returns('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'enterprise.mapping_load_result', 'it returns enterprise.mapping_load_result');
-SELECT volatility_is('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'volatile', 'it is VOLATILE');
-SELECT is_definer('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'it is SECURITY DEFINER');
-SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'public', ARRAY[]::text[], 'PUBLIC cannot load mappings');
-SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'enrichment_reader', ARRAY[]::text[], 'reader cannot load mappings');
-SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'enrichment_worker', ARRAY[]::text[], 'worker cannot load mappings');
-SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean'], 'enrichment_admin', ARRAY['EXECUTE'], 'admin can load mappings');
+SELECT has_function('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean', 'text'], 'upsert_internal_mappings(text[], text[], text[], boolean, text) exists');
+SELECT function_returns('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean', 'text'], 'enterprise.mapping_load_result', 'it returns enterprise.mapping_load_result');
+SELECT volatility_is('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean', 'text'], 'volatile', 'it is VOLATILE');
+SELECT is_definer('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean', 'text'], 'it is SECURITY DEFINER');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean', 'text'], 'public', ARRAY[]::text[], 'PUBLIC cannot load mappings');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean', 'text'], 'enrichment_reader', ARRAY[]::text[], 'reader cannot load mappings');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean', 'text'], 'enrichment_worker', ARRAY[]::text[], 'worker cannot load mappings');
+SELECT function_privs_are('enterprise', 'upsert_internal_mappings', ARRAY['text[]', 'text[]', 'text[]', 'boolean', 'text'], 'enrichment_admin', ARRAY['EXECUTE'], 'admin can load mappings');
 
-SELECT results_eq($$SELECT * FROM enterprise.upsert_internal_mappings(
+SELECT results_eq($$SELECT inserted, updated, unchanged, replaced FROM enterprise.upsert_internal_mappings(
                       ARRAY['U-PLAN', ' U-ACCT ', '上载公司', '上载账户', 'U-HARD', 'U-PLAN'],
                       ARRAY['500000001', '500000002', '500000003', '500000004', '500000005', '500000001'],
                       ARRAY['plan', 'account', 'name', 'account_name', 'hardcode', 'plan'])$$,
@@ -32,7 +32,7 @@ SELECT results_eq($$SELECT alias_name::text, priority, source::text, lookup_key 
     $$VALUES ('U-PLAN', 1, 'internal', 'U-PLAN'), ('U-ACCT', 2, 'internal', 'U-ACCT'), ('U-HARD', 3, 'internal', 'U-HARD'),
              ('上载公司', 4, 'internal', '上载公司'), ('上载账户', 5, 'internal', '上载账户')$$,
     'priorities follow the kind, aliases are trimmed');
-SELECT results_eq($$SELECT * FROM enterprise.upsert_internal_mappings(
+SELECT results_eq($$SELECT inserted, updated, unchanged, replaced FROM enterprise.upsert_internal_mappings(
                       ARRAY['U-PLAN', 'U-ACCT'], ARRAY['500000001', '500000099'], ARRAY['plan', 'account'])$$,
     $$VALUES (0::bigint, 1::bigint, 1::bigint, 0::bigint)$$, 'reloading counts unchanged and updated rows');
 
@@ -47,13 +47,13 @@ SELECT is(pg_temp.error_detail($$SELECT enterprise.upsert_internal_mappings(ARRA
     'DETAIL names the first conflicting row, the loaded one, and how many rows conflict');
 SELECT is((SELECT count(*)::int FROM enterprise.company_mapping WHERE alias_name IN ('U-PLAN2', '（已转出）上载公司')), 0,
     'nothing of the refused load was written');
-SELECT results_eq($$SELECT * FROM enterprise.upsert_internal_mappings(ARRAY['（已转出）上载公司', '上载公司-已转出'],
+SELECT results_eq($$SELECT inserted, updated, unchanged, replaced FROM enterprise.upsert_internal_mappings(ARRAY['（已转出）上载公司', '上载公司-已转出'],
                       ARRAY['500000021', '500000021'], ARRAY['name', 'name'], replace_conflicting => true)$$,
     $$VALUES (2::bigint, 0::bigint, 0::bigint, 1::bigint)$$, 'replace_conflicting: the loaded row is replaced');
 SELECT results_eq($$SELECT alias_name::text, canonical_id::text FROM enterprise.company_mapping
                      WHERE lookup_key = '上载公司' AND match_type = 'name' ORDER BY alias_name$$,
     $$VALUES ('上载公司-已转出', '500000021'), ('（已转出）上载公司', '500000021')$$, 'only the new rows hold the key');
-SELECT results_eq($$SELECT * FROM enterprise.upsert_internal_mappings(ARRAY['上载账户', '上载账户（已注销）'],
+SELECT results_eq($$SELECT inserted, updated, unchanged, replaced FROM enterprise.upsert_internal_mappings(ARRAY['上载账户', '上载账户（已注销）'],
                       ARRAY['500000030', '500000030'], ARRAY['account_name', 'account_name'])$$,
     $$VALUES (1::bigint, 1::bigint, 0::bigint, 0::bigint)$$,
     'a row that updates the loaded alias itself, with another alias of the same key beside it, is no conflict');

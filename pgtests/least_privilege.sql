@@ -2,7 +2,7 @@
 -- not do; nobody but the owner writes a table; SECURITY DEFINER functions pin search_path; and no function
 -- can be hijacked by objects a caller puts earlier on its search_path.
 BEGIN;
-SELECT plan(72);
+SELECT plan(79);
 
 -- Fixtures, as the owner, inside this transaction.
 SELECT is((SELECT inserted::int FROM enterprise.upsert_internal_mappings(
@@ -21,14 +21,14 @@ SELECT set_eq(
        WHERE n.nspname = 'enterprise' AND p.proname NOT LIKE '\_%'
          AND has_function_privilege('enrichment_reader', p.oid, 'EXECUTE')$$,
     ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'explain_company_id', 'normalize_name',
-          'score_eqc_candidates', 'company_profiles', 'schema_version'],
-    'enrichment_reader may execute exactly the resolution functions (explain too), normalize_name, scoring, profiles and the version');
+          'score_eqc_candidates', 'company_profiles', 'schema_version', 'mapping_history', 'mapping_change_sets'],
+    'enrichment_reader may execute exactly the resolution functions (explain too), normalize_name, scoring, profiles, the version and the mapping history');
 SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'enterprise' AND p.proname NOT LIKE '\_%'
          AND has_function_privilege('enrichment_worker', p.oid, 'EXECUTE')$$,
     ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'explain_company_id', 'normalize_name',
-          'score_eqc_candidates', 'company_profiles', 'schema_version',
+          'score_eqc_candidates', 'company_profiles', 'schema_version', 'mapping_history', 'mapping_change_sets',
           'enqueue_lookup', 'claim_lookups', 'claim_lookup', 'complete_lookup', 'complete_lookups',
           'complete_lookup_not_found', 'fail_lookup', 'release_lookups', 'renew_lookup_leases', 'settle_lookups',
           'cache_company_mapping', 'next_temp_id', 'acquire_eqc_permit'],
@@ -38,10 +38,10 @@ SELECT set_eq(
        WHERE n.nspname = 'enterprise' AND p.proname NOT LIKE '\_%'
          AND has_function_privilege('enrichment_admin', p.oid, 'EXECUTE')$$,
     ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'explain_company_id', 'normalize_name',
-          'score_eqc_candidates', 'company_profiles', 'schema_version',
-          'upsert_internal_mappings', 'requeue_failed', 'prune_lookup_requests', 'configure_lookup_queue',
+          'score_eqc_candidates', 'company_profiles', 'schema_version', 'mapping_history', 'mapping_change_sets',
+          'upsert_internal_mappings', 'revert_mapping_change_set', 'requeue_failed', 'prune_lookup_requests', 'configure_lookup_queue',
           'configure_eqc_match_score', 'accept_lookup_candidate', 'reject_lookup', 'next_temp_id'],
-    'enrichment_admin may execute exactly reader + mappings, queue administration and review decisions');
+    'enrichment_admin may execute exactly reader + mappings (and their undo), queue administration and review decisions');
 
 -- ------------------------------------------------------------------------------------------------ reader
 SET LOCAL ROLE enrichment_reader;
@@ -77,6 +77,10 @@ SELECT throws_ok($$SELECT * FROM enterprise.company_mapping$$, '42501', NULL, 'a
 SELECT throws_ok($$SELECT * FROM enterprise.temp_id_assignments$$, '42501', NULL,
                  'a reader cannot read temp_id_assignments');
 SELECT throws_ok($$SELECT nextval('enterprise.temp_id_seq')$$, '42501', NULL, 'a reader cannot use the TEMP sequence');
+SELECT is((SELECT count(*)::int FROM enterprise.mapping_history('CE_LP_PLAN')), 1, 'a reader can read a mapping''s history');
+SELECT throws_ok($$SELECT * FROM enterprise.company_mapping_history$$, '42501', NULL,
+                 'a reader cannot read the history table directly (only through the functions)');
+SELECT throws_ok($$SELECT enterprise.revert_mapping_change_set(1)$$, '42501', NULL, 'a reader cannot revert a change set');
 RESET ROLE;
 
 -- ------------------------------------------------------------------------------------------------ worker
@@ -84,6 +88,7 @@ SET LOCAL ROLE enrichment_worker;
 SELECT throws_ok($$SELECT * FROM enterprise.upsert_internal_mappings(ARRAY['ce最小权限测试公司'], ARRAY['666'],
                                                                        ARRAY['name'])$$,
                  '42501', NULL, 'a worker cannot call upsert_internal_mappings');
+SELECT throws_ok($$SELECT enterprise.revert_mapping_change_set(1)$$, '42501', NULL, 'a worker cannot revert a change set');
 SELECT throws_ok($$INSERT INTO enterprise.company_mapping (alias_name, canonical_id, source, match_type, priority)
                    VALUES ('ce伪造', '666', 'internal', 'name', 4)$$,
                  '42501', NULL, 'a worker cannot INSERT into company_mapping');
@@ -134,6 +139,10 @@ SELECT throws_ok($$SELECT enterprise.cache_company_mapping(alias_name => 'ce某�
 SELECT throws_ok($$SELECT enterprise.enqueue_lookup(name => 'ce某公司')$$, '42501', NULL,
                  'an admin cannot enqueue directly');
 SELECT throws_ok($$SELECT * FROM enterprise.lookup_requests$$, '42501', NULL, 'an admin cannot read lookup_requests');
+SELECT is((SELECT kind FROM enterprise.revert_mapping_change_set((SELECT max(id) FROM enterprise.mapping_change_sets(1)))),
+          'revert', 'an admin can revert a change set');
+SELECT throws_ok($$DELETE FROM enterprise.company_mapping_history$$, '42501', NULL,
+                 'an admin cannot rewrite the history');
 RESET ROLE;
 
 -- ------------------------------------------------------------------------- nobody but the owner writes tables
@@ -192,6 +201,7 @@ SELECT throws_ok($$SELECT enterprise.normalize_name('x')$$, '42501', NULL, 'PUBL
 SELECT throws_ok($$SELECT * FROM enterprise.lookup_queue_stats$$, '42501', NULL, 'PUBLIC cannot read the stats');
 SELECT throws_ok($$SELECT * FROM enterprise.company_mapping$$, '42501', NULL, 'PUBLIC cannot read mappings');
 SELECT throws_ok($$SELECT enterprise.enqueue_lookup(name => 'ce某公司')$$, '42501', NULL, 'PUBLIC cannot enqueue');
+SELECT throws_ok($$SELECT * FROM enterprise.mapping_history('CE_LP_PLAN')$$, '42501', NULL, 'PUBLIC cannot read the history');
 RESET ROLE;
 
 -- -------------------------------------------------------------------------------------- definer functions

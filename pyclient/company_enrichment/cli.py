@@ -27,6 +27,7 @@ from rich.table import Table
 
 from .cli_common import HELP_SETTINGS, connect, console, err_console, errors_reported
 from .cli_explain import explain
+from .cli_history import register_history_commands
 from .cli_ops import metrics_server, notice, own_logging, register_options
 from .cli_review import review_app
 from .csvio import CsvTable, open_table, require_columns, write_atomically
@@ -55,6 +56,7 @@ mappings_app = typer.Typer(
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(review_app, name="review")
 app.command()(explain)
+register_history_commands(mappings_app)
 register_options(app)
 
 RESULT_COLUMNS = ["company_id", "status", "source", "match_type", "temp_id", "request_id"]
@@ -457,8 +459,10 @@ def import_mappings(
             "another alias and id) instead of refusing the file.",
         ),
     ] = False,
+    label: Annotated[str | None, typer.Option(help="Label of the load's change set (default: the file name).")] = None,
 ) -> None:
-    """Load curated mappings, all or nothing; a bad row is reported with its line number.
+    """Load curated mappings, all or nothing; a bad row is reported with its line number. The load is one change
+    set (printed): `mappings history`, `mappings imports` and `mappings revert` show and undo it.
 
     match_type is one of plan, account, hardcode, name, account_name (case does not matter)."""
     with errors_reported():
@@ -478,12 +482,14 @@ def import_mappings(
             raise InputError(f"{file.name}: the file has no mappings: no data row follows the header")
         with connect(settings, max_size=1) as db:
             try:
-                result = db.upsert_internal_mappings(rows, replace_conflicting=replace_conflicting)
+                result = db.upsert_internal_mappings(
+                    rows, replace_conflicting=replace_conflicting, label=file.name if label is None else label
+                )
             except DatabaseError as exc:
                 raise _with_line_numbers(exc, lines) from None
         console.print(
             f"{file.name}: {result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged, "
-            f"{result.replaced} replaced",
+            f"{result.replaced} replaced; change set {result.change_set}",
             highlight=False,
         )
 

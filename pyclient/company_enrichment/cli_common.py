@@ -59,7 +59,10 @@ def errors_reported() -> Iterator[None]:
 def connect(settings: Settings, *, max_size: int = 8) -> EnrichmentDB:
     """The database, once it is known to run the schema this client needs (:func:`.schema.check_schema`)."""
     db = EnrichmentDB.connect(
-        settings.require_database_uri(), max_size=max_size, connect_timeout=settings.database.connect_timeout
+        settings.require_database_uri(),
+        max_size=max_size,
+        connect_timeout=settings.database.connect_timeout,
+        changed_by=settings.changed_by,
     )
     try:
         check_schema(db)

@@ -177,7 +177,7 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
             )
         uri = settings.database.uri
         with _database_errors_fail_the_step():
-            db = EnrichmentDB.connect(uri, max_size=self.pool_max_size)
+            db = EnrichmentDB.connect(uri, max_size=self.pool_max_size, changed_by=settings.changed_by)
         try:
             eqc = self._eqc_client(settings, db, context)
             run = context.run.run_id[:8] if context.run is not None else "norun"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, Final, TypeVar
@@ -31,6 +31,8 @@ from .models import (
     CompanyRecord,
     ExplainStep,
     LookupRequest,
+    MappingChangeSet,
+    MappingHistoryEntry,
     MappingLoadResult,
     MappingRow,
     QueueStats,
@@ -136,8 +138,17 @@ SQL: Final[dict[str, str]] = {
     "upsert_internal_mappings": (
         "SELECT * FROM enterprise.upsert_internal_mappings(alias_names => %(alias_names)s,"
         " canonical_ids => %(canonical_ids)s, match_types => %(match_types)s,"
-        " replace_conflicting => %(replace_conflicting)s)"
+        " replace_conflicting => %(replace_conflicting)s, label => %(label)s)"
     ),
+    "mapping_history": (
+        "SELECT * FROM enterprise.mapping_history(alias_name => %(alias_name)s, match_type => %(match_type)s)"
+    ),
+    "mapping_change_sets": "SELECT * FROM enterprise.mapping_change_sets(max_rows => %(max_rows)s)",
+    "revert_mapping_change_set": (
+        "SELECT * FROM enterprise.revert_mapping_change_set(change_set => %(change_set)s, force => %(force)s)"
+    ),
+    # Who the mapping history names (WDH_CHANGED_BY), set once on each new connection of the pool.
+    "set_changed_by": "SELECT set_config('enrichment.changed_by', %(changed_by)s, false)",
     "cache_company_mapping": (
         "SELECT enterprise.cache_company_mapping(alias_name => %(alias_name)s, canonical_id => %(canonical_id)s,"
         " source => %(source)s)"
@@ -226,6 +237,13 @@ def _probe(uri: str, kwargs: dict[str, Any]) -> None:
         ) from None
 
 
+def _changed_by_setter(changed_by: str) -> Callable[[psycopg.Connection[Any]], None]:
+    def configure(conn: psycopg.Connection[Any]) -> None:
+        conn.execute(SQL["set_changed_by"], {"changed_by": changed_by})
+
+    return configure
+
+
 class EnrichmentDB:
     """Typed access to the enterprise SQL API over a psycopg connection pool."""
 
@@ -241,11 +259,15 @@ class EnrichmentDB:
         max_size: int = 8,
         timeout: float = 30.0,
         connect_timeout: float | None = None,
+        changed_by: str | None = None,
     ) -> EnrichmentDB:
         """Open a pool on ``uri``. Connections are checked before use, so a restarted server is survived.
 
         With ``connect_timeout`` (seconds) one connection is tried first, waiting at most that long: a database
         that cannot be reached is reported at once, in one error, instead of after the pool's retries.
+
+        ``changed_by`` (the setting WDH_CHANGED_BY) is set on every connection as ``enrichment.changed_by``: the
+        mapping history records it beside the database user.
         """
         kwargs: dict[str, Any] = {"autocommit": True, "application_name": "company-enrichment"}
         if connect_timeout is not None:
@@ -259,6 +281,7 @@ class EnrichmentDB:
             timeout=timeout,
             kwargs=kwargs,
             check=ConnectionPool.check_connection,
+            configure=None if changed_by is None else _changed_by_setter(changed_by),
             open=False,
             name="company-enrichment",
         )
@@ -643,10 +666,11 @@ class EnrichmentDB:
     # ----------------------------------------------------------------------------------------- mappings
 
     def upsert_internal_mappings(
-        self, rows: Sequence[MappingRow], *, replace_conflicting: bool = False
+        self, rows: Sequence[MappingRow], *, replace_conflicting: bool = False, label: str | None = None
     ) -> MappingLoadResult:
-        """Load curated mappings, all or nothing. A row conflicting with curated rows already loaded (same kind and
-        key, another alias and id) is refused (22023) unless ``replace_conflicting``, which deletes those rows."""
+        """Load curated mappings, all or nothing, as one change set (``label``, returned as ``change_set``). A row
+        conflicting with curated rows already loaded (same kind and key, another alias and id) is refused (22023)
+        unless ``replace_conflicting``, which deletes those rows."""
         return self._one(
             MappingLoadResult,
             "upsert_internal_mappings",
@@ -655,8 +679,25 @@ class EnrichmentDB:
                 "canonical_ids": [r.canonical_id for r in rows],
                 "match_types": [r.match_type for r in rows],
                 "replace_conflicting": replace_conflicting,
+                "label": label,
             },
         )
+
+    # ----------------------------------------------------------------------------- mapping history and undo
+
+    def mapping_history(self, alias_name: str, *, match_type: str | None = None) -> list[MappingHistoryEntry]:
+        """Every insert, update and delete of the mapping rows with this alias (as stored: trimmed), oldest first."""
+        return self._rows(MappingHistoryEntry, "mapping_history", {"alias_name": alias_name, "match_type": match_type})
+
+    def mapping_change_sets(self, max_rows: int = 100) -> list[MappingChangeSet]:
+        """The most recent change sets (imports, reverts, other writes per transaction), newest first."""
+        return self._rows(MappingChangeSet, "mapping_change_sets", {"max_rows": max_rows})
+
+    def revert_mapping_change_set(self, change_set: int, *, force: bool = False) -> MappingChangeSet:
+        """Undo a change set, all or nothing; returns the revert's own change set. Raises
+        :class:`.errors.MappingChangeSetConflictError` (CE005) when later change sets changed its rows (unless
+        ``force``), :class:`.errors.MappingChangeSetNotFoundError` (CE006) for an unknown id."""
+        return self._one(MappingChangeSet, "revert_mapping_change_set", {"change_set": change_set, "force": force})
 
     def cache_company_mapping(self, alias_name: str, canonical_id: str, *, source: str = "EQC") -> str:
         params = {"alias_name": alias_name, "canonical_id": canonical_id, "source": source}

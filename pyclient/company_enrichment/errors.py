@@ -19,6 +19,8 @@ __all__ = [
     "InvalidInputError",
     "LeaseLostError",
     "LookupRequestNotFoundError",
+    "MappingChangeSetConflictError",
+    "MappingChangeSetNotFoundError",
     "NotACandidateError",
     "PermissionDeniedError",
     "ReviewDecidedError",
@@ -89,6 +91,15 @@ class NotACandidateError(DatabaseError):
     """CE004: the company is not one of the request's candidates (accept with force to map it anyway)."""
 
 
+class MappingChangeSetConflictError(DatabaseError):
+    """CE005: later change sets changed rows of the change set to revert (DETAIL names the rows and those change
+    sets); revert them first, or revert with force."""
+
+
+class MappingChangeSetNotFoundError(DatabaseError):
+    """CE006: no mapping change set has that id."""
+
+
 class ConcurrencyError(DatabaseError):
     """40001/40P01: a serialization failure or deadlock; retrying the transaction is safe."""
 
@@ -118,6 +129,8 @@ _BY_SQLSTATE: dict[str, type[DatabaseError]] = {
     "CE002": LookupRequestNotFoundError,
     "CE003": ReviewDecidedError,
     "CE004": NotACandidateError,
+    "CE005": MappingChangeSetConflictError,
+    "CE006": MappingChangeSetNotFoundError,
     "40001": ConcurrencyError,
     "40P01": ConcurrencyError,
     "42501": PermissionDeniedError,

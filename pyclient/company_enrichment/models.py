@@ -14,6 +14,8 @@ __all__ = [
     "CompanyRecord",
     "ExplainStep",
     "LookupRequest",
+    "MappingChangeSet",
+    "MappingHistoryEntry",
     "MappingLoadResult",
     "MappingRow",
     "QueueRunStats",
@@ -161,6 +163,56 @@ class MappingLoadResult(BaseModel):
     unchanged: int
     replaced: int = 0
     """Curated rows of the same kind and key under another alias that the load replaced (replace_conflicting)."""
+    change_set: int | None = None
+    """The load's change set: what ``mappings history`` shows and ``mappings revert`` undoes (schema after 0.2.1)."""
+
+
+class MappingChangeSet(BaseModel):
+    """enterprise.mapping_change_set: one import, one revert, or one transaction of other writes (the worker's
+    settle batch, manual SQL), with the rows it inserted, updated and deleted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    kind: str
+    """import, revert or sql."""
+    label: str | None = None
+    reverts: int | None = None
+    """The change set a revert undid."""
+    session_user_name: str
+    application_name: str | None = None
+    changed_by: str | None = None
+    created_at: datetime
+    inserted: int
+    updated: int
+    deleted: int
+
+
+class MappingHistoryEntry(BaseModel):
+    """A row of enterprise.company_mapping_history: one insert, update or delete of a mapping."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    change_set: int
+    operation: str
+    """insert, update or delete."""
+    alias_name: str
+    match_type: str
+    canonical_id_before: str | None = None
+    canonical_id_after: str | None = None
+    source_before: str | None = None
+    source_after: str | None = None
+    confidence_before: Decimal | None = None
+    confidence_after: Decimal | None = None
+    eqc_type_before: str | None = None
+    eqc_type_after: str | None = None
+    updated_at_before: datetime | None = None
+    updated_at_after: datetime | None = None
+    changed_at: datetime
+    session_user_name: str
+    application_name: str | None = None
+    changed_by: str | None = None
 
 
 class QueueRunStats(BaseModel):

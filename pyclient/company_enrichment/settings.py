@@ -17,10 +17,13 @@ WDH_COMPANY_SYNC_LOOKUP_LIMIT       5                     inline EQC lookups per
 WDH_LOOKUP_QUEUE_BATCH_SIZE         50                    requests a worker claims at a time (1..500)
 WDH_LOOKUP_RETRY_MAX                3                     attempts before a request fails
 WDH_LOOKUP_RETRY_DELAY              300                   first retry delay in seconds (then doubles)
+WDH_CHANGED_BY                      (the OS user)         who the mapping history names (enrichment.changed_by)
 =================================== ===================== =========================================
 """
 
 from __future__ import annotations
+
+import getpass
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -29,13 +32,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigurationError
 
-__all__ = ["DatabaseSettings", "Settings", "load_settings"]
+__all__ = ["DatabaseSettings", "Settings", "default_changed_by", "load_settings"]
 
 
 LOCAL_CLUSTER_HINT = (
     'for the project-local cluster run `scripts/localdb.sh start && eval "$(scripts/localdb.sh env)" '
     '&& export WDH_DATABASE__URI="$LOCALDB_URI"` in the checkout'
 )
+
+
+def default_changed_by() -> str:
+    """The OS user running the client: who the mapping history names when WDH_CHANGED_BY is not set."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment nor in the password database
+        return "unknown"
 
 
 class DatabaseSettings(BaseModel):
@@ -78,6 +89,9 @@ class Settings(BaseSettings):
     lookup_queue_batch_size: int = Field(default=50, ge=1, le=500)
     lookup_retry_max: int = Field(default=3, ge=1, le=100)
     lookup_retry_delay: int = Field(default=300, ge=0)
+    changed_by: str = Field(default_factory=default_changed_by, min_length=1, max_length=200)
+    """Who changes mappings through this client: set on every connection as ``enrichment.changed_by``, which the
+    mapping history records beside the database user (a shared login then still names the person)."""
 
     def require_database_uri(self) -> str:
         if not self.database.uri:

@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 STATUSES = {"success_internal", "success_external", "pending_lookup", "temp_assigned"}
-DOCUMENTED = {"22023", "22001", "CE001", "CE002"}
+DOCUMENTED = {"22023", "22001", "CE001", "CE002", "CE006"}
 TEMP_ID = re.compile(r"^TEMP_[0-9]{6,}$")
 ID_PREFIX = "HYP"  # canonical ids written by this module, removed at its end
 
@@ -439,6 +439,9 @@ def test_every_public_function_called_with_all_nulls_answers_or_raises_a_documen
         "cache_company_mapping": "22023",
         "upsert_internal_mappings": "22023",
         "acquire_eqc_permit": "22023",
+        "mapping_history": "22023",
+        "mapping_change_sets": "22023",
+        "revert_mapping_change_set": "CE006",  # no change set has the id NULL
     }
     assert {k: outcomes.get(k) for k in expected} == expected
 

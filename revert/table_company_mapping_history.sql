@@ -1,0 +1,7 @@
+-- Revert company_enrichment:table_company_mapping_history from pg
+
+BEGIN;
+
+DROP TABLE enterprise.company_mapping_history;
+
+COMMIT;
