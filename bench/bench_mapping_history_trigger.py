@@ -4,7 +4,7 @@ ANALYZE and the same N rows with other ids (updates), with the history triggers 
 interleaved in the same run. Everything happens in transactions that are rolled back (the triggers are disabled
 inside them), so the database is left as it was. Needs the table owner (the local cluster's superuser).
 
-    LOCALDB_PORT=54341 . scripts/dbenv.sh && .venv/bin/python scripts/bench_mapping_history_trigger.py [N] [ROUNDS]
+    . scripts/dbenv.sh && .venv/bin/python bench/bench_mapping_history_trigger.py [N] [ROUNDS]
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main() -> None:
             f"{phase} {n:,} rows: without history {without:.2f} s, with history {with_:.2f} s, "
             f"ratio {with_ / without:.2f} (median of {rounds})"
         )
-    print(f"reproduce: .venv/bin/python scripts/bench_mapping_history_trigger.py {n} {rounds}")
+    print(f"reproduce: . scripts/dbenv.sh && .venv/bin/python bench/bench_mapping_history_trigger.py {n} {rounds}")
 
 
 if __name__ == "__main__":
