@@ -2,13 +2,13 @@
 
     .venv/bin/python bench/bench_batch_mix.py [--quick] [--before CHANGE] [--batches 5000,20000,50000,100000]
 
-What a pipeline sends: names repeat (every month, every product, every plan of a customer: each distinct name
-about four times), about a quarter of the names are decorated (status suffixes and prefixes, brackets, stray
-spaces), about a fifth are unknown to every mapping (queued for EQC, each run its own), 5% of the records carry
-no customer name (TEMP id keyed on the record). The batch goes through ``enterprise.resolve_company_ids`` with
-psycopg (tuples, no models: this is the SQL path) on one connection, at each batch size; beside it, in the same
-run, the single-call loop (``resolve_company_id`` once per record, same connection) and the single-call latency
-of an internal hit through the client.
+What a pipeline sends: names repeat (every month, every product, every plan of a customer: each record 1 to 7
+times, 4 on average, close together), about a quarter of the names are decorated (status suffixes and prefixes,
+brackets, stray spaces), about a fifth are unknown to every mapping (queued for EQC, each run its own), 5% of
+the records carry no customer name (TEMP id keyed on the record). The batch goes through
+``enterprise.resolve_company_ids`` with psycopg (tuples, no models: this is the SQL path) on one connection, at
+each batch size; beside it, in the same run, the single-call loop (``resolve_company_id`` once per record, same
+connection) and the single-call latency of an internal hit through the client.
 
 ``--before CHANGE`` deploys a second scratch database only up to that sqitch change (for example
 ``owner_enrichment_owner``, the last change before the 0.3 batch work) with the same data, and measures both
@@ -56,17 +56,21 @@ PREFIXES = ("（注销）", "已转出-", " ", "【已吊销】")
 
 def make_mix(count: int, *, mappings: int, learned: int, run: str, seed: int = 20261202) -> Records:
     """The pipeline mix: 15% plan code (+ a name), 5% account number, 40% curated name, 5% account name,
-    10% learned name, 20% unknown name, 5% no customer name; a quarter of the names decorated; each distinct
-    name about four times."""
+    10% learned name, 20% unknown name, 5% no customer name; a quarter of the names decorated.
+
+    Pipelines repeat a customer's record for every month, product and plan: each entity is drawn with its kind
+    and its spelling (decorated or not) and repeated 1 to 7 times (4 on average); the records are then shuffled
+    within windows of 2,000, so that a batch of 5,000 sees the repeats as well as one of 100,000.
+    """
     rng = random.Random(f"{seed}-{run}")
     per_kind = max(1, mappings // 5)
-    pool = max(1, min(per_kind, count // 4))  # distinct known entities: names repeat ~4x
-    unknown_pool = max(1, count // 20)  # 20% unknown over count/20 names: ~4x each
     records = Records([], [], [], [])
-    for _ in range(count):
+    serial = 0
+    while len(records) < count:
         r = rng.random()
         plan = customer = account_name = account = None
-        k = rng.randrange(pool)
+        k = rng.randrange(per_kind)
+        serial += 1
         if r < 0.15:
             plan = f"PL{k:07d}"
             customer = company_name(k)
@@ -77,21 +81,32 @@ def make_mix(count: int, *, mappings: int, learned: int, run: str, seed: int = 2
         elif r < 0.65:
             account_name = f"{company_name(k)}年金账户"
         elif r < 0.75:
-            customer = f"学到{company_name(rng.randrange(max(1, min(learned, pool))))}" if learned else company_name(k)
+            customer = f"学到{company_name(rng.randrange(max(1, learned)))}" if learned else company_name(k)
         elif r < 0.95:
-            customer = f"未知{run}客户{rng.randrange(unknown_pool)}有限公司"
+            customer = f"未知{run}客户{serial}有限公司"
         else:
-            plan = f"NOPLAN{run}-{rng.randrange(unknown_pool)}"
+            plan = f"NOPLAN{run}-{serial}"
         if customer is not None and rng.random() < 0.25:
             if rng.random() < 0.7:
                 customer = f"{customer}{MIX_DECORATIONS[rng.randrange(len(MIX_DECORATIONS))]}"
             else:
                 customer = f"{PREFIXES[rng.randrange(len(PREFIXES))]}{customer} "
-        records.plan_codes.append(plan)
-        records.customer_names.append(customer)
-        records.account_names.append(account_name)
-        records.account_numbers.append(account)
-    return records
+        for _ in range(min(rng.randint(1, 7), count - len(records))):
+            records.plan_codes.append(plan)
+            records.customer_names.append(customer)
+            records.account_names.append(account_name)
+            records.account_numbers.append(account)
+    order: list[int] = []
+    for start in range(0, count, 2_000):
+        window = list(range(start, min(start + 2_000, count)))
+        rng.shuffle(window)
+        order += window
+    return Records(
+        [records.plan_codes[i] for i in order],
+        [records.customer_names[i] for i in order],
+        [records.account_names[i] for i in order],
+        [records.account_numbers[i] for i in order],
+    )
 
 
 def batch_seconds(conn: psycopg.Connection[tuple[object, ...]], records: Records, batch: int) -> float:
