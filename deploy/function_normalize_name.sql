@@ -5,8 +5,8 @@
 -- 0.2.1 plpgsql body is _normalize_name_full now; normalize_name is one SQL
 -- expression that PostgreSQL inlines into the query calling it (LANGUAGE sql,
 -- a SQL-standard body, not STRICT, no SET clause: each of those would stop
--- the inlining), with the decoration edges folded into constants when the
--- calling query is planned. No stored key changes, so none is recomputed.
+-- the inlining), with the decoration list and edges folded into constants
+-- when the calling query is planned. No stored key changes, so none is recomputed.
 
 BEGIN;
 
@@ -29,17 +29,22 @@ SET LOCAL ROLE enrichment_owner;
 --      placeholders (null, none, nan, n/a, #n/a, 空白, 空, 无, /) become ''.
 --
 -- The fast path: a name made only of ASCII letters and digits and CJK
--- ideographs (U+4E00..U+9FFF), whose first character cannot begin a
--- decoration and whose last cannot end one, and that is not a placeholder
--- (none is longer than 6 bytes), is lower(name). For such a name every other
--- rule is the identity: these characters are NFKC-stable and compose with
--- nothing (2, 9), none is whitespace in any locale (3), a bracket or a quote
--- mark (5, 6), and the strip patterns (7, 8) run only when the first or last
--- character is one of the edges (the same test _normalize_name_full makes;
--- lower() turns no letter or ideograph into an edge). Most names take this
--- path ("上海科技第12号有限公司", "ABC科技有限公司"); the rest (spaces,
--- brackets, punctuation, full-width or compatibility characters, a
--- decoration's edge, a placeholder) go to _normalize_name_full.
+-- ideographs (U+4E00..U+9FFF) that does not end with a decoration and is not
+-- a placeholder (none is longer than 6 bytes) is lower(name). For such a name
+-- every other rule is the identity: these characters are NFKC-stable and
+-- compose with nothing (2, 9); none is whitespace in any locale (3), a
+-- bracket or a quote mark (5, 6); the start pattern (7) needs a bracket or a
+-- separator, which such a name has none of; the end pattern (8) can only
+-- match a decoration at the very end (its brackets, separators and
+-- punctuation are absent), and the decorations are two or three ideographs
+-- (pgtests/function_normalize_name.sql checks that), which lower() leaves
+-- alone, so comparing the last two and three characters with the list
+-- decides it. Checking the last character against the edges first spares
+-- that comparison for nearly every name ("...公司").
+-- Most names take this path ("上海科技第12号有限公司", "ABC科技有限公司",
+-- "上海实业"); the rest (spaces, brackets, punctuation, full-width or
+-- compatibility characters, a decoration at the end, a placeholder) go to
+-- _normalize_name_full.
 CREATE OR REPLACE FUNCTION enterprise.normalize_name(name text)
 RETURNS text
 LANGUAGE sql
@@ -47,8 +52,9 @@ IMMUTABLE
 PARALLEL SAFE
 RETURN CASE
     WHEN name ~ '^[0-9A-Za-z\u4e00-\u9fff]+$'
-     AND pg_catalog.strpos((enterprise._name_decoration_edges())[1], pg_catalog.left(name, 1)) = 0
-     AND pg_catalog.strpos((enterprise._name_decoration_edges())[2], pg_catalog.right(name, 1)) = 0
+     AND (pg_catalog.strpos((enterprise._name_decoration_edges())[2], pg_catalog.right(name, 1)) = 0
+          OR NOT (pg_catalog.right(name, 2) = ANY (enterprise._name_decorations())
+                  OR pg_catalog.right(name, 3) = ANY (enterprise._name_decorations())))
      AND (pg_catalog.octet_length(name) > 6
           OR pg_catalog.lower(name) NOT IN ('null', 'none', 'nan', '空白', '空', '无'))
     THEN pg_catalog.lower(name)
