@@ -1,6 +1,6 @@
 """Every benchmark, in one run: ``make bench`` (quick, under 2 minutes) or ``make bench-full``.
 
-    .venv/bin/python bench/run.py [--quick] [--only resolution,queue,temp,memory,economy,prune,negcache] [--write]
+    .venv/bin/python bench/run.py [--quick] [--only resolution,mix,queue,temp,memory,economy,prune,negcache] [--write]
 
 Prints each figure with its ratio against a baseline or peer measured in the same run and the command that
 reproduces it. ``--write`` (what ``make bench-full`` does) writes BENCHMARKS.md and bench/results/chart.png.
@@ -13,6 +13,7 @@ import json
 import time
 from pathlib import Path
 
+from bench_batch_mix import run as run_mix
 from bench_client import run_economy, run_memory
 from bench_history import run_negcache, run_prune
 from bench_queue import run_queue, run_temp
@@ -21,6 +22,7 @@ from common import ROOT, Report, drop_database, machine_facts
 
 PARTS = {
     "resolution": run_resolution,
+    "mix": run_mix,
     "queue": run_queue,
     "temp": run_temp,
     "memory": run_memory,
@@ -31,6 +33,8 @@ PARTS = {
 SCRATCH = (
     "enrichment_bench",
     "enrichment_bench_small",
+    "enrichment_bench_mix",
+    "enrichment_bench_mix_before",
     "enrichment_bench_queue",
     "enrichment_bench_temp",
     "enrichment_bench_cli",

@@ -1,6 +1,8 @@
 -- Deploy company_enrichment:function_resolve_company_ids to pg
 -- (reworked for v0.2.0: a name settled by others while the batch ran is not
--- queued again)
+-- queued again; reworked after v0.2.1 (0.3, issue 12): a single record that a
+-- mapping resolves is answered from one read-only lookup)
+-- requires: function_resolve_company_ids@v0.2.1
 -- requires: function_lookup_company_ids
 -- requires: function_check_record_arrays
 -- requires: function_temp_id_for_key
@@ -11,6 +13,8 @@
 -- requires: trigger_lookup_requests_skip_settled
 
 BEGIN;
+
+SET LOCAL ROLE enrichment_owner;
 
 -- Set-based resolution for pipelines. Each argument is one column of the
 -- batch: element i of every array belongs to record i (1-based ordinal).
@@ -26,6 +30,13 @@ BEGIN;
 --   3. mint TEMP ids for the distinct keys seen for the first time (one id
 --      per key, however often it repeats);
 --   4. return one row per record, in input order.
+-- One record (resolve_company_id, the single call) that a mapping resolves
+-- needs none of the writing steps: it is answered from _lookup_company_ids
+-- alone, read-only, which spares the single call the planning-free but not
+-- free start of the statement below (its inserts open the queue's and the
+-- TEMP table's indexes and triggers even when they write nothing). What the
+-- record gets is what the statement below would give it: the same lookup,
+-- and for a hit the same status and source.
 CREATE OR REPLACE FUNCTION enterprise.resolve_company_ids(
     plan_codes      text[] DEFAULT NULL,
     customer_names  text[] DEFAULT NULL,
@@ -64,9 +75,28 @@ AS $$
 #variable_conflict use_column
 DECLARE
     _retry interval;
+    _n     integer;
+    _hit   record;
 BEGIN
-    IF enterprise._check_record_arrays('resolve_company_ids', plan_codes, customer_names, account_names, account_numbers) = 0 THEN
+    _n := enterprise._check_record_arrays('resolve_company_ids', plan_codes, customer_names, account_names, account_numbers);
+    IF _n = 0 THEN
         RETURN;
+    END IF;
+    IF _n = 1 THEN
+        SELECT l.company_id, l.source, l.match_type INTO _hit
+          FROM enterprise._lookup_company_ids(plan_codes, customer_names, account_names, account_numbers) AS l;
+        IF _hit.company_id IS NOT NULL THEN
+            -- the OUT columns, as the statement below would fill them for a hit
+            ordinal    := 1;
+            company_id := _hit.company_id;
+            status     := CASE WHEN _hit.source = 'internal' THEN 'success_internal' ELSE 'success_external' END;
+            source     := CASE WHEN _hit.source = 'internal' THEN _hit.match_type ELSE _hit.source END;
+            match_type := _hit.match_type;
+            temp_id    := NULL;
+            request_id := NULL;
+            RETURN NEXT;
+            RETURN;
+        END IF;
     END IF;
     SELECT s.failed_retry_after INTO _retry FROM enterprise.queue_settings AS s WHERE s.singleton;
 

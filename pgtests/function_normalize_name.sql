@@ -1,6 +1,6 @@
 -- normalize_name: contract and the table of inputs and expected keys.
 BEGIN;
-SELECT plan(11);
+SELECT plan(12);
 
 SELECT has_function('enterprise', 'normalize_name', ARRAY['text'], 'normalize_name(text) exists');
 SELECT function_returns('enterprise', 'normalize_name', ARRAY['text'], 'text', 'normalize_name returns text');
@@ -10,6 +10,8 @@ SELECT function_privs_are('enterprise', 'normalize_name', ARRAY['text'], 'public
 SELECT function_privs_are('enterprise', 'normalize_name', ARRAY['text'], 'enrichment_reader', ARRAY['EXECUTE'], 'reader can call normalize_name');
 SELECT function_privs_are('enterprise', 'normalize_name', ARRAY['text'], 'enrichment_worker', ARRAY['EXECUTE'], 'worker can call normalize_name');
 SELECT function_privs_are('enterprise', 'normalize_name', ARRAY['text'], 'enrichment_admin', ARRAY['EXECUTE'], 'admin can call normalize_name');
+SELECT is((SELECT count(*) FROM unnest(enterprise._name_decorations()) AS d WHERE length(d) NOT BETWEEN 2 AND 3), 0::bigint,
+          'every decoration is two or three characters (the fast path of normalize_name compares the last two and three)');
 
 CREATE TEMP TABLE cases (input text, expected text, rule text) ON COMMIT DROP;
 INSERT INTO cases VALUES

@@ -1,12 +1,18 @@
--- Deploy company_enrichment:function_lookup_company_ids to pg
+-- Revert company_enrichment:function_lookup_company_ids from pg
+-- (back to the 0.2.1 body: one normalization and one set of probes per record)
+-- (reworked after v0.1.0: the negative-cache probe reads the settings row by its
+-- key; a name under review is answered with its request, never queued again)
 -- requires: table_company_mapping
 -- requires: type_company_id_result
 -- requires: table_lookup_requests
 -- requires: table_queue_settings
 -- requires: function_name_temp_key
 -- requires: function_short_temp_key
+-- requires: table_lookup_requests_review
 
 BEGIN;
+
+SET LOCAL ROLE enrichment_owner;
 
 -- Private, read-only core of resolution: one row per input record with the
 -- mapping it hits (if any) and the keys the writing steps need. Set-based:
@@ -22,7 +28,7 @@ BEGIN;
 --   temp_by_name: answer with a TEMP id keyed on the name (EQC found nothing
 --                 within negative_cache_period, or its key is longer than 255
 --                 characters and could not be cached, so a lookup is useless);
---   live_id:      its pending or processing request;
+--   live_id:      its pending, processing or review request;
 --   failed_id:    its newest failed request;
 --   temp_key:     the temp_id_assignments key when the answer is a TEMP id
 --                 (the record's fields, or the name), NULL otherwise.
@@ -75,13 +81,21 @@ BEGIN ATOMIC
                    EXISTS (SELECT 1 FROM enterprise.lookup_requests AS q
                             WHERE q.normalized_name = k.name_key AND q.status = 'done' AND q.outcome = 'not_found'
                               AND q.completed_at > pg_catalog.now()
-                                  - (SELECT c.negative_cache_period FROM enterprise.queue_settings AS c))
+                                  -- the settings row by its key: an index probe even under
+                                  -- enable_seqscan = off, whose penalty would otherwise be
+                                  -- charged to every per-name probe and make the planner
+                                  -- read every recent not_found answer into a hash instead
+                                  - (SELECT c.negative_cache_period FROM enterprise.queue_settings AS c
+                                      WHERE c.singleton))
                    -- a key too long to cache cannot usefully be looked up
                    OR pg_catalog.length(k.name_key) > 255
                END AS temp_by_name,
                CASE WHEN k.hit IS NULL AND k.name_key IS NOT NULL THEN
-                   (SELECT q.id FROM enterprise.lookup_requests AS q
-                     WHERE q.normalized_name = k.name_key AND q.status IN ('pending', 'processing'))
+                   COALESCE((SELECT q.id FROM enterprise.lookup_requests AS q
+                              WHERE q.normalized_name = k.name_key AND q.status IN ('pending', 'processing')),
+                            -- waiting for a person: not queued again meanwhile
+                            (SELECT q.id FROM enterprise.lookup_requests AS q
+                              WHERE q.normalized_name = k.name_key AND q.status = 'review'))
                END AS live_id,
                CASE WHEN k.hit IS NULL AND k.name_key IS NOT NULL THEN
                    (SELECT q.id FROM enterprise.lookup_requests AS q

@@ -1,9 +1,13 @@
 -- Revert company_enrichment:function_normalize_name from pg
 --
--- Back to the v0.1.0 function (one pass of removing empty brackets), then the
--- stored keys recomputed with it (second half of this script).
+-- Back to the 0.2.1 function: the plpgsql body with every rule (what
+-- _normalize_name_full holds). The results are the same, so no stored key
+-- changes and none is recomputed (the 0.2.1 deploy script's second half is
+-- not needed here).
 
 BEGIN;
+
+SET LOCAL ROLE enrichment_owner;
 
 -- The one definition of "same customer name". It runs once per name of every
 -- resolved record, so it is written for speed: the decoration patterns are
@@ -17,7 +21,7 @@ BEGIN;
 --   3. Remove every whitespace character (and zero-width spaces / BOM).
 --   4. Case-fold (lower(), by the database's ctype; ASCII folds everywhere).
 --   5. Unify brackets 【】〔〕〖〗[] to (), drop quote marks 「」『』"“”.
---   6. Drop empty brackets "()".
+--   6. Drop empty brackets "()", until none are left ("(())" too).
 --   7. At the start: strip status decorations in brackets, or bare when a
 --      separator (- _ — – : ·) follows them.
 --   8. At the end: strip status decorations (bare or in brackets, after any
@@ -49,10 +53,11 @@ BEGIN
                                             '[[:space:]\u200b\u200c\u200d\u2060\ufeff]+', '', 'g')),
               '【】〔〕〖〗[]「」『』"“”',
               '()()()()');
-    -- 6: empty brackets.
-    IF pg_catalog.strpos(_s, '()') > 0 THEN
+    -- 6: empty brackets; removing "()" from "(())" leaves "()", so repeat.
+    -- The loop never runs for a name without "()" (nearly all of them).
+    WHILE pg_catalog.strpos(_s, '()') > 0 LOOP
         _s := pg_catalog.replace(_s, '()', '');
-    END IF;
+    END LOOP;
     -- 7: decorations at the start, only when the first character could begin one.
     IF pg_catalog.strpos((enterprise._name_decoration_edges())[1], pg_catalog.left(_s, 1)) > 0 THEN
         _s := pg_catalog.regexp_replace(_s,
@@ -91,53 +96,5 @@ COMMENT ON FUNCTION enterprise.normalize_name(text) IS
 REVOKE ALL ON FUNCTION enterprise.normalize_name(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION enterprise.normalize_name(text)
     TO enrichment_reader, enrichment_worker, enrichment_admin;
-
-
--- ---------------------------------------------------------------------------
--- Put the stored keys back the old way: recompute them with the function just
--- restored. Old and new keys differ only where the old key contains "()".
--- Writers wait while this runs, as in the deploy script.
-LOCK TABLE enterprise.company_mapping, enterprise.lookup_requests, enterprise.temp_id_assignments
-    IN SHARE ROW EXCLUSIVE MODE;
-
--- 1. company_mapping: an UPDATE recomputes the generated lookup_key. Learned
---    rows cannot collide: rows with one old key have one new key, and the new
---    rule allowed one learned row per key. Learned rows the deploy dropped
---    (collisions, empty keys) are not restored: they were a cache.
-UPDATE enterprise.company_mapping AS m
-   SET alias_name = m.alias_name
- WHERE m.match_type IN ('name', 'account_name')
-   AND m.lookup_key IS DISTINCT FROM enterprise._mapping_key(m.alias_name, m.match_type);
-
--- 2. lookup_requests: the old key of a name is normalize_name(name) again,
---    except for a name of 255 characters, which may have been cut from a
---    longer spelling whose key we cannot know: it keeps its key. A live
---    request whose old key another live request holds (or shares with a live
---    request of lower id) keeps its key too, as in the deploy.
-UPDATE enterprise.lookup_requests AS q
-   SET normalized_name = r.old_key
-  FROM (
-    SELECT c.id, c.live, c.old_key,
-           pg_catalog.row_number() OVER (PARTITION BY c.old_key, c.live ORDER BY c.id) AS nth
-      FROM (
-        SELECT q2.id, q2.status IN ('pending', 'processing') AS live,
-               enterprise.normalize_name(q2.name) AS old_key
-          FROM enterprise.lookup_requests AS q2
-         WHERE pg_catalog.length(q2.name) < 255
-      ) AS c
-     WHERE pg_catalog.strpos(c.old_key, '()') > 0
- ) AS r
- WHERE q.id = r.id
-   AND q.normalized_name <> r.old_key
-   AND (NOT r.live
-        OR (r.nth = 1
-            AND NOT EXISTS (SELECT 1 FROM enterprise.lookup_requests AS o
-                             WHERE o.normalized_name = r.old_key AND o.status IN ('pending', 'processing'))));
-
--- 3. temp_id_assignments: left as they are. A key holds only the normalized
---    name, and the old key of "(())a" ("name<US>()a") cannot be told from the
---    new one ("name<US>a"); recomputed with the old function, a new-style key
---    is unchanged. So after this revert a name with nested empty brackets that
---    the deploy re-keyed gets a new TEMP id when it is next resolved.
 
 COMMIT;

@@ -1,12 +1,19 @@
--- Deploy company_enrichment:function_resolve_company_ids to pg
+-- Revert company_enrichment:function_resolve_company_ids from pg
+-- (back to the 0.2.1 body)
+-- (reworked for v0.2.0: a name settled by others while the batch ran is not
+-- queued again)
 -- requires: function_lookup_company_ids
 -- requires: function_check_record_arrays
 -- requires: function_temp_id_for_key
 -- requires: function_format_temp_id
 -- requires: sequence_temp_id
 -- requires: function_enqueue_lookup
+-- requires: function_settled_since
+-- requires: trigger_lookup_requests_skip_settled
 
 BEGIN;
+
+SET LOCAL ROLE enrichment_owner;
 
 -- Set-based resolution for pipelines. Each argument is one column of the
 -- batch: element i of every array belongs to record i (1-based ordinal).
@@ -16,6 +23,9 @@ BEGIN;
 --      keyed on the name when EQC recently found nothing (negative cache),
 --      else the live request for it, created (enqueue, NOTIFY) if missing;
 --      a failed request is revived after queue_settings.failed_retry_after;
+--      a name whose request others queued and settled while this statement
+--      ran (its snapshot is older) answers with that request, not a new one
+--      (trigger lookup_requests_skip_settled skips the insert);
 --   3. mint TEMP ids for the distinct keys seen for the first time (one id
 --      per key, however often it repeats);
 --   4. return one row per record, in input order.
@@ -61,7 +71,7 @@ BEGIN
     IF enterprise._check_record_arrays('resolve_company_ids', plan_codes, customer_names, account_names, account_numbers) = 0 THEN
         RETURN;
     END IF;
-    SELECT s.failed_retry_after INTO _retry FROM enterprise.queue_settings AS s;
+    SELECT s.failed_retry_after INTO _retry FROM enterprise.queue_settings AS s WHERE s.singleton;
 
     RETURN QUERY
     WITH r AS MATERIALIZED (
@@ -102,9 +112,12 @@ BEGIN
     requests AS (
         SELECT s.name_key, s.temp_by_name,
                CASE WHEN NOT s.temp_by_name
-                    -- queued now, queued before, or queued by a concurrent
-                    -- session during this statement (enqueue_lookup finds it)
-                    THEN COALESCE(c.id, s.live_id, s.failed_id, (enterprise.enqueue_lookup(s.name)).id)
+                    -- queued now, queued before, settled by others during this
+                    -- statement, or queued by a concurrent session during
+                    -- this statement (enqueue_lookup finds it)
+                    THEN COALESCE(c.id, s.live_id, s.failed_id,
+                                  enterprise._settled_since(s.name_key, pg_catalog.statement_timestamp()),
+                                  (enterprise.enqueue_lookup(s.name)).id)
                END AS request_id
           FROM settled AS s
           LEFT JOIN created AS c ON c.normalized_name = s.name_key
