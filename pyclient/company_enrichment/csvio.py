@@ -143,6 +143,8 @@ def _lines(raw: BinaryIO, max_line_bytes: int) -> Iterator[str]:
 class RowWriter(Protocol):
     def writerow(self, row: Iterable[Any], /) -> Any: ...
 
+    def writerows(self, rows: Iterable[Iterable[Any]], /) -> Any: ...
+
 
 @contextmanager
 def write_atomically(target: Path, *, newline: str = "\n") -> Iterator[RowWriter]:
