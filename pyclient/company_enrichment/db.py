@@ -207,13 +207,16 @@ _NULL: Final = "\x1e"
 
 
 def _pack(values: Sequence[str | None]) -> str | None:
-    """One column as ``US``-separated text, NULL elements as ``RS``; None when the column cannot be packed (a value
-    holds US or RS, or the column is one empty string, which string_to_array would read as no element)."""
-    packed = _UNIT.join([_NULL if v is None else v for v in values])
-    if packed == "" or packed.count(_UNIT) != len(values) - 1:
+    """One column as ``US``-separated text, None and empty elements as ``RS`` (NULL in the database); None when the
+    column cannot be packed (a value holds US or RS).
+
+    An empty string is sent as NULL: the SQL API reads a blank field as an absent one (codes are trimmed to NULL,
+    a name normalized to '' is no name), and the answers are the same, but a NULL skips the work (normalize_name
+    is STRICT) that an empty name would cost, and CSV files are full of empty cells."""
+    packed = _UNIT.join([v or _NULL for v in values])
+    if not packed or packed.count(_UNIT) != len(values) - 1:
         return None
-    nulls = values.count(None) if isinstance(values, list) else sum(1 for v in values if v is None)
-    return packed if packed.count(_NULL) == nulls else None
+    return packed if packed.count(_NULL) == values.count(None) + values.count("") else None
 
 
 def _batch_params(columns: RecordColumns) -> tuple[bool, dict[str, Any]]:
