@@ -1,6 +1,6 @@
 """Every benchmark, in one run: ``make bench`` (quick, under 2 minutes) or ``make bench-full``.
 
-    .venv/bin/python bench/run.py [--quick] [--only resolution,queue,temp,cli,economy,prune,negcache] [--write]
+    .venv/bin/python bench/run.py [--quick] [--only resolution,queue,temp,cli,transfer,economy,prune,negcache] [--write]
 
 Prints each figure with its ratio against a baseline or peer measured in the same run and the command that
 reproduces it. ``--write`` (what ``make bench-full`` does) writes BENCHMARKS.md and bench/results/chart.png.
@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from bench_client import run_cli, run_economy
+from bench_client import run_cli, run_economy, run_transfer
 from bench_history import run_negcache, run_prune
 from bench_queue import run_queue, run_temp
 from bench_resolution import run as run_resolution
@@ -24,6 +24,7 @@ PARTS = {
     "queue": run_queue,
     "temp": run_temp,
     "cli": run_cli,
+    "transfer": run_transfer,
     "economy": run_economy,
     "prune": run_prune,
     "negcache": run_negcache,
