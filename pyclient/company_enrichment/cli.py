@@ -184,7 +184,7 @@ def resolve(
         columns = _record_columns(
             table, (plan_code_column, customer_name_column, account_name_column, account_number_column)
         )
-        total = sum(1 for _ in table.rows())  # a malformed file fails here, before anything is written
+        total = table.count_rows()  # a malformed file fails here, before anything is written
         target = output or input_csv.with_suffix(".resolved.csv")
         if not plan_only:
             _check_output(target, "-o" if output else "the output file")

@@ -33,6 +33,7 @@ def test_quick_path_reads_what_the_line_reader_reads(tmp_path: Path, newline: by
     clean, quick, slow = _both(path, skip_blank=skip_blank)
     assert clean, "the quick path is taken"
     assert quick == slow
+    assert open_table(path).count_rows() == 5
     expected_lines = [2, 4, 6, 7] if skip_blank else [2, 3, 4, 6, 7]
     assert [line for line, _ in quick] == expected_lines
     assert quick[-1][1] == ["P4", "丙"] and ["P,2", "乙\n公司"] in [row for _, row in quick]
@@ -43,6 +44,16 @@ def test_a_lone_carriage_return_takes_the_line_reader(tmp_path: Path) -> None:
     path.write_bytes(b'plan_code,customer_name\nP1,"a\rb"\nP2,c\n')
     clean, quick, slow = _both(path)
     assert not clean and quick == slow == [(2, ["P1", "a\rb"]), (3, ["P2", "c"])]
+    assert open_table(path).count_rows() == 2
+
+
+def test_count_rows_tells_a_short_row_from_a_blank_line(tmp_path: Path) -> None:
+    path = tmp_path / "short.csv"
+    path.write_bytes(b'plan_code,customer_name\nP1,a\n""\n\nP2,b\n')
+    assert open_table(path).count_rows() == 4, "a lone empty field and an empty line are blank records"
+    path.write_bytes(b"plan_code,customer_name\nP1,a\nP2\n")
+    with pytest.raises(InputError, match="expected 2 fields as in the header, found 1"):
+        open_table(path).count_rows()
 
 
 @pytest.mark.parametrize(
@@ -60,6 +71,9 @@ def test_a_problem_after_good_rows_is_named_by_the_line_reader_and_no_row_comes_
     path.write_bytes(b"plan_code,customer_name\n" + b"".join(b"P%d,x\n" % i for i in range(5000)) + tail)
     table = open_table(path)
     assert table._looks_clean()
+    with pytest.raises(InputError, match=message.split(": ", 1)[1][:20]) as counted:
+        table.count_rows()
+    assert str(counted.value).startswith(message.split(":")[0])
     seen: list[int] = []
     with pytest.raises(InputError) as caught:
         for line, _ in table.rows():
