@@ -26,6 +26,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from common import ROOT, Report, command, fresh_database, load_mappings, make_records, timer, write_csv
 from company_enrichment.columns import RecordColumns
@@ -180,6 +181,62 @@ def run_cli(report: Report, *, quick: bool, before: Path | None = None) -> None:
     )
 
 
+def run_dagster(report: Report, *, quick: bool) -> None:
+    """The Dagster op (``resolve_company_ids_op``, executed in process) with ``jobs: 2`` against ``jobs: 1``, on
+    200,000 records given as dicts (quick: 50,000; the op holds its input and output in memory), runs interleaved
+    1, 2, 2, 1, each on fresh unknown names."""
+    import dagster as dg
+    from company_enrichment.dagster import RESOURCE_KEY, CompanyEnrichmentResource, resolve_company_ids_op
+
+    rows = 50_000 if quick else 200_000
+    repro = command("bench/bench_client.py", *(["--quick"] if quick else []), "--only", "dagster")
+    print(f"\n== the Dagster op on {rows:,} records: jobs 2 vs jobs 1")
+    uri = fresh_database("enrichment_bench_cli")
+    load_mappings(uri, 100_000, learned=10_000)
+
+    @dg.graph
+    def bench_graph(records: Any) -> None:
+        resolve_company_ids_op(records)
+
+    bench_job = bench_graph.to_job(name="bench_resolve_job")
+
+    seconds: dict[int, list[float]] = {}
+    loads: dict[int, list[float]] = {}
+    for n, jobs in enumerate((1, 1, 2, 2, 1)):
+        r = make_records(rows, mappings=100_000, learned=10_000, run=f"dagster{n}")
+        records = [
+            {"plan_code": a, "customer_name": b, "account_name": c, "account_number": d}
+            for a, b, c, d in zip(r.plan_codes, r.customer_names, r.account_names, r.account_numbers, strict=True)
+        ]
+        del r
+        load = _load()
+        with timer() as t:
+            result = bench_job.execute_in_process(
+                run_config={"ops": {"resolve_company_ids_op": {"config": {"jobs": jobs}}}},
+                resources={RESOURCE_KEY: CompanyEnrichmentResource(database_uri=uri, enabled=False)},
+                input_values={"records": records},
+            )
+        assert result.success
+        del result, records
+        if n == 0:
+            continue  # warm-up
+        seconds.setdefault(jobs, []).append(t[0])
+        loads.setdefault(jobs, []).append(max(load, _load()))
+        print(f"  jobs {jobs}: {rows / t[0]:,.0f} rows/s (load average {loads[jobs][-1]:.1f})", flush=True)
+    rate = {jobs: rows * len(s) / sum(s) for jobs, s in seconds.items()}
+    load_text = {jobs: "/".join(f"{x:.1f}" for x in v) for jobs, v in loads.items()}
+    report.add(
+        f"Dagster op `jobs: 2` on {rows:,} records vs `jobs: 1`",
+        rate[2],
+        "rows/s",
+        baseline=f"jobs 1 {rate[1]:,.0f} rows/s; load average {load_text[2]} (jobs 2), {load_text[1]} (jobs 1)",
+        ratio=rate[2] / rate[1],
+        bar=">= 1.6x (goal 1.9x)",
+        ok=rate[2] / rate[1] >= 1.6,
+        reproduce=repro,
+    )
+
+
 def _backend_cpu(pid: int) -> float:
     """CPU seconds (user + system) a server process has used, from /proc (the cluster runs on this machine)."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
@@ -288,7 +345,9 @@ def run_economy(report: Report, *, quick: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="cli,transfer,economy", help="comma-separated: cli, transfer, economy")
+    parser.add_argument(
+        "--only", default="cli,transfer,dagster,economy", help="comma-separated: cli, transfer, dagster, economy"
+    )
     parser.add_argument("--before", type=Path, help="also time the command line of this source tree (jobs=1)")
     args = parser.parse_args()
     report = Report("quick" if args.quick else "full")
@@ -297,5 +356,7 @@ if __name__ == "__main__":
         run_cli(report, quick=args.quick, before=args.before)
     if "transfer" in parts:
         run_transfer(report, quick=args.quick)
+    if "dagster" in parts:
+        run_dagster(report, quick=args.quick)
     if "economy" in parts:
         run_economy(report, quick=args.quick)

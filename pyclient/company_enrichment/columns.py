@@ -7,7 +7,7 @@ answers are :data:`ResultRow` tuples in input order, the columns of ``enterprise
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .models import CompanyIdResult, CompanyRecord, ResolutionStatus
@@ -81,9 +81,3 @@ def chunk_bounds(size: int, chunk: int) -> Iterator[tuple[int, int]]:
         raise ValueError("chunk must be at least 1")
     for start in range(0, size, chunk):
         yield start, min(start + chunk, size)
-
-
-def columns_of(rows: Iterable[Sequence[str | None]], width: int = 4) -> list[list[str | None]]:
-    """Transpose rows of ``width`` values into ``width`` columns."""
-    materialized = rows if isinstance(rows, list) else list(rows)
-    return [[row[i] for row in materialized] for i in range(width)]
