@@ -1,6 +1,7 @@
 """Every benchmark, in one run: ``make bench`` (quick, under 2 minutes) or ``make bench-full``.
 
-    .venv/bin/python bench/run.py [--quick] [--only resolution,mix,queue,temp,memory,economy,prune,negcache] [--write]
+    .venv/bin/python bench/run.py [--quick] [--write]
+        [--only resolution,mix,queue,temp,cli,transfer,dagster,economy,prune,negcache]
 
 Prints each figure with its ratio against a baseline or peer measured in the same run and the command that
 reproduces it. ``--write`` (what ``make bench-full`` does) writes BENCHMARKS.md and bench/results/chart.png.
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 
 from bench_batch_mix import run as run_mix
-from bench_client import run_economy, run_memory
+from bench_client import run_cli, run_dagster, run_economy, run_transfer
 from bench_history import run_negcache, run_prune
 from bench_queue import run_queue, run_temp
 from bench_resolution import run as run_resolution
@@ -25,7 +26,9 @@ PARTS = {
     "mix": run_mix,
     "queue": run_queue,
     "temp": run_temp,
-    "memory": run_memory,
+    "cli": run_cli,
+    "transfer": run_transfer,
+    "dagster": run_dagster,
     "economy": run_economy,
     "prune": run_prune,
     "negcache": run_negcache,

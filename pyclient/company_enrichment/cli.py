@@ -14,12 +14,12 @@ import os
 import re
 import signal
 import threading
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -30,13 +30,14 @@ from .cli_explain import explain
 from .cli_history import register_history_commands
 from .cli_ops import metrics_server, notice, own_logging, register_options
 from .cli_review import review_app
+from .columns import RecordColumns, ResultRow
 from .csvio import CsvTable, open_table, require_columns, write_atomically
 from .db import EnrichmentDB
 from .eqc import EQCClient, EQCConfigurationError, EQCObserver
 from .errors import ConfigurationError, DatabaseError, InputError, UsageError
-from .models import CompanyIdResult, CompanyProfile, CompanyRecord, MappingRow, ResolutionStatus
+from .models import MappingRow, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
-from .service import CompanyEnrichmentService, default_worker_name
+from .service import MAX_JOBS, CompanyEnrichmentService, default_worker_name
 from .settings import Settings, load_settings
 from .worker import WorkerMonitor, run_worker
 
@@ -167,27 +168,37 @@ def resolve(
             help="Also write full_name and unite_code: what EQC said about each company_id (empty when unknown).",
         ),
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            help=f"Batches resolved at once, each on its own database connection (1..{MAX_JOBS}); the output is "
+            "the same for any value."
+        ),
+    ] = 1,
 ) -> None:
     """Resolve every record of a CSV file; write it back with company_id, status, source, match_type, temp_id,
     request_id."""
     with errors_reported():
+        if not 1 <= jobs <= MAX_JOBS:
+            raise UsageError(f"--jobs must be between 1 and {MAX_JOBS} (connections used at once), got {jobs}")
         settings = load_settings()
         table = open_table(input_csv)
         columns = _record_columns(
             table, (plan_code_column, customer_name_column, account_name_column, account_number_column)
         )
-        total = sum(1 for _ in table.rows())  # a malformed file fails here, before anything is written
+        total = table.count_rows()  # a malformed file fails here, before anything is written
         target = output or input_csv.with_suffix(".resolved.csv")
         if not plan_only:
             _check_output(target, "-o" if output else "the output file")
-        with connect(settings) as db:
+        # One connection per job, one for the inline lookups and the checks between batches.
+        with connect(settings, max_size=max(8, jobs + 2)) as db:
             eqc = None if plan_only else _eqc_client(settings, db)
             service = _service(
                 settings, db, eqc, budget=settings.company_sync_lookup_limit if budget is None else budget
             )
             writer = _ResultWriter(db, with_profile=with_profile)
             counts, too_long = _resolve_file(
-                table, columns, None if plan_only else target, total, batch_size, service, writer
+                table, columns, None if plan_only else target, total, batch_size, service, writer, jobs=jobs
             )
             if eqc is not None:
                 eqc.close()
@@ -243,22 +254,38 @@ class _ResultWriter:
     def __init__(self, db: EnrichmentDB, *, with_profile: bool) -> None:
         self.db = db
         self.columns = RESULT_COLUMNS + (PROFILE_COLUMNS if with_profile else [])
-        self._with_profile = with_profile
+        self.with_profile = with_profile
 
-    def rows(self, results: Sequence[CompanyIdResult]) -> list[list[str]]:
-        profiles: dict[str, CompanyProfile] = {}
-        if self._with_profile:
-            ids = {r.company_id for r in results if r.company_id and r.status is not ResolutionStatus.TEMP_ASSIGNED}
-            profiles = {p.company_id: p for p in self.db.company_profiles(sorted(ids))} if ids else {}
-        out: list[list[str]] = []
+    def rows(self, results: Sequence[ResultRow]) -> Sequence[Sequence[object]]:
+        """The cells to append to each record (the csv writer writes None as an empty cell)."""
+        if not self.with_profile:
+            return results
+        temp = ResolutionStatus.TEMP_ASSIGNED.value
+        ids = {r[0] for r in results if r[0] and r[1] != temp}
+        profiles = {p.company_id: p for p in self.db.company_profiles(sorted(ids))} if ids else {}
+        out: list[list[object]] = []
         for r in results:
-            row = [r.company_id or "", r.status.value, r.source or "", r.match_type or "", r.temp_id or ""]
-            row.append("" if r.request_id is None else str(r.request_id))
-            if self._with_profile:
-                profile = profiles.get(r.company_id or "") if r.status is not ResolutionStatus.TEMP_ASSIGNED else None
-                row += [profile.full_name, profile.unite_code or ""] if profile else ["", ""]
-            out.append(row)
+            profile = profiles.get(r[0] or "") if r[1] != temp else None
+            out.append([*r, *((profile.full_name, profile.unite_code) if profile else ("", ""))])
         return out
+
+
+def _too_long(names: Sequence[str | None], results: Sequence[ResultRow], db: EnrichmentDB) -> int:
+    """How many records got a TEMP id because their customer name's key is over 255 characters (the SQL API never
+    queues such a name). Each distinct name is normalized once, and only when its key could be that long: NFKC
+    turns one character into at most 18, so a name of 14 characters or fewer never has a key over 255."""
+    temp = ResolutionStatus.TEMP_ASSIGNED.value
+    shortest = MAX_KEY_LENGTH // 18
+    named = [n for n, r in zip(names, results, strict=True) if r[1] == temp and n is not None and len(n) > shortest]
+    if not named:
+        return 0
+    distinct = sorted(set(named))
+    long_names = {
+        name
+        for name, key in zip(distinct, db.normalize_names(distinct), strict=True)
+        if key is not None and len(key) > MAX_KEY_LENGTH
+    }
+    return sum(1 for n in named if n in long_names) if long_names else 0
 
 
 def _resolve_file(
@@ -269,12 +296,19 @@ def _resolve_file(
     batch_size: int,
     service: CompanyEnrichmentService,
     results_writer: _ResultWriter,
+    *,
+    jobs: int = 1,
 ) -> tuple[Counter[str], int]:
     """Resolve the table in batches, writing it to ``target`` (None: a plan-only run, which writes nothing).
 
     Returns the records by status and how many were given a TEMP id because their name's key is too long to look
-    up (over 255 characters: the SQL API never queues such a name)."""
+    up (over 255 characters: the SQL API never queues such a name).
+
+    The hot path stays columnar: each batch's fields go to the database as four columns and its answers come back
+    as tuples appended to the input rows; ``jobs`` batches are resolved at once (service.resolve_batches), the next
+    ones while this thread writes, and the answers are written in input order."""
     positions = [None if c is None else table.index_of(c) for c in columns]
+    customer = positions[1]
     too_long = 0
     result_columns = results_writer.columns
     # Result columns replace input columns of the same name (a resolved file can be resolved again).
@@ -285,54 +319,56 @@ def _resolve_file(
             highlight=False,
         )
     kept = [i for i, column in enumerate(table.header) if column not in result_columns]
+    whole_rows = kept == list(range(len(table.header)))
     counts: Counter[str] = Counter()
+    # The rows of the batches handed to the service and not yet written (they get the result cells appended).
+    raw_batches: deque[list[list[Any]]] = deque()
+
+    def batches() -> Iterator[RecordColumns]:
+        batch: list[list[Any]] = []
+        for _, row in table.rows():
+            batch.append(row)
+            if len(batch) >= batch_size:
+                raw_batches.append(batch)
+                yield _batch_columns(batch, positions)
+                batch = []
+        if batch:
+            raw_batches.append(batch)
+            yield _batch_columns(batch, positions)
+
     with ExitStack() as stack:
         writer = None if target is None else stack.enter_context(write_atomically(target, newline=table.newline))
         if writer is not None:
             writer.writerow([table.header[i] for i in kept] + result_columns)
-        batch: list[list[str]] = []
-
-        def flush() -> None:
-            records = [
-                CompanyRecord(
-                    **{
-                        field: (row[pos] if pos is not None else None)
-                        for field, pos in zip(CompanyRecord.model_fields, positions, strict=True)
-                    }
-                )
-                for row in batch
-            ]
-            results: list[CompanyIdResult] = (
-                results_writer.db.preview_company_ids(records) if target is None else service.resolve_batch(records)
+        progress = stack.enter_context(
+            Progress(
+                TextColumn("resolving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console
             )
-            nonlocal too_long
-            for result in results:
-                counts[result.status.value] += 1
-            named = [
-                record.customer_name
-                for record, result in zip(records, results, strict=True)
-                if result.status is ResolutionStatus.TEMP_ASSIGNED and record.customer_name is not None
-            ]
-            if named:
-                keys = results_writer.db.normalize_names(named)
-                too_long += sum(1 for key in keys if key is not None and len(key) > MAX_KEY_LENGTH)
+        )
+        task = progress.add_task("resolve", total=total)
+        for results in service.resolve_batches(batches(), jobs=jobs, preview=target is None):
+            batch = raw_batches.popleft()
+            counts.update(r[1] for r in results)
+            if customer is not None:
+                too_long += _too_long([row[customer] for row in batch], results, results_writer.db)
             if writer is not None:
-                for row, cells in zip(batch, results_writer.rows(results), strict=True):
-                    writer.writerow([*(row[i] for i in kept), *cells])
+                cells = results_writer.rows(results)
+                if whole_rows:
+                    for row, tail in zip(batch, cells, strict=True):
+                        row.extend(tail)
+                    writer.writerows(batch)
+                else:
+                    writer.writerows([[row[i] for i in kept] + [*tail] for row, tail in zip(batch, cells, strict=True)])
             progress.advance(task, len(batch))
-            batch.clear()
-
-        with Progress(
-            TextColumn("resolving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console
-        ) as progress:
-            task = progress.add_task("resolve", total=total)
-            for _, row in table.rows():
-                batch.append(row)
-                if len(batch) >= batch_size:
-                    flush()
-            if batch:
-                flush()
     return counts, too_long
+
+
+def _batch_columns(batch: Sequence[Sequence[str]], positions: Sequence[int | None]) -> RecordColumns:
+    """The record fields of a batch of CSV rows, column by column (None for a field the file lacks)."""
+    plan, customer, account_name, account_number = (
+        None if pos is None else [row[pos] for row in batch] for pos in positions
+    )
+    return RecordColumns(plan, customer, account_name, account_number)
 
 
 # -------------------------------------------------------------------------------------------------- work

@@ -19,8 +19,8 @@ SQLSTATE, message, detail and hint (:func:`database_failure`).
 # their config and resource parameters.
 
 import math
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,12 +29,13 @@ from typing import Any, Final
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
+from .columns import RecordColumns
 from .db import EnrichmentDB
 from .eqc import EQCClient
 from .errors import ConcurrencyError, ConfigurationError, DatabaseError, DatabaseUnavailableError
-from .models import CompanyIdResult, CompanyRecord, QueueRunStats, ResolutionStatus
+from .models import QueueRunStats, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
-from .service import CompanyEnrichmentService, default_worker_name
+from .service import MAX_JOBS, CompanyEnrichmentService, check_jobs, default_worker_name
 from .settings import Settings, load_settings
 
 __all__ = [
@@ -276,43 +277,62 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         return self._eqc is not None
 
     def resolve_records(
-        self, records: Iterable[Mapping[str, Any]], *, plan_only: bool = False, chunk_size: int = 5_000
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        plan_only: bool = False,
+        chunk_size: int = 5_000,
+        jobs: int = 1,
     ) -> ResolutionReport:
         """Resolve ``records`` in chunks of ``chunk_size`` with the set-based path, spending the run's budget.
 
+        ``jobs`` chunks are resolved at once, each on a pooled connection (at most ``pool_max_size``; a larger
+        value is lowered to it with a warning); the answers are the same for any ``jobs`` and keep the input order.
         With ``plan_only`` nothing is resolved: each record gets what the database would answer now, computed
         without writing (nothing queued, no TEMP id minted; ids resolution would create are None), and EQC is
         not called. Raises :class:`dagster.Failure` on a database error.
         """
         if not 1 <= chunk_size <= 100_000:
             raise ValueError("chunk_size must be between 1 and 100000")
-        resolve: Callable[[list[CompanyRecord]], list[CompanyIdResult]] = (
-            self.db.preview_company_ids if plan_only else self.service.resolve_batch
-        )
+        check_jobs(jobs)
+        if jobs > self.pool_max_size:
+            dg.get_dagster_logger().warning(
+                f"jobs {jobs} is more than pool_max_size {self.pool_max_size}: resolving {self.pool_max_size} "
+                "chunks at once"
+            )
+            jobs = self.pool_max_size
+        service = self.service
+        chunks: deque[list[Mapping[str, Any]]] = deque()
+
+        def batches() -> Iterator[RecordColumns]:
+            for chunk in _chunks(records, chunk_size):
+                chunks.append([row for _, row in chunk])
+                yield _record_columns(chunk)
+
         out: list[dict[str, Any]] = []
         counts: Counter[str] = Counter({status.value: 0 for status in ResolutionStatus})
         with _database_errors_fail_the_step():
-            for chunk in _chunks(records, chunk_size):
-                results = resolve([_record(row, position) for position, row in chunk])
-                if len(results) != len(chunk):
-                    raise RuntimeError(f"the database answered {len(results)} rows for {len(chunk)} records")
-                for (_, row), result in zip(chunk, results, strict=True):
-                    counts[result.status.value] += 1
-                    out.append(
-                        {
-                            **row,
-                            "company_id": result.company_id,
-                            "status": result.status.value,
-                            "source": result.source,
-                            "match_type": result.match_type,
-                            "temp_id": result.temp_id,
-                        }
-                    )
+            for results in service.resolve_batches(batches(), jobs=jobs, preview=plan_only):
+                rows = chunks.popleft()
+                if len(results) != len(rows):
+                    raise RuntimeError(f"the database answered {len(results)} rows for {len(rows)} records")
+                counts.update(result[1] for result in results)
+                out.extend(
+                    {
+                        **row,
+                        "company_id": result[0],
+                        "status": result[1],
+                        "source": result[2],
+                        "match_type": result[3],
+                        "temp_id": result[4],
+                    }
+                    for row, result in zip(rows, results, strict=True)
+                )
         return ResolutionReport(
             records=out,
             counts=dict(counts),
             plan_only=plan_only,
-            inline_lookups_left=None if plan_only else self.service.sync_lookup_budget,
+            inline_lookups_left=None if plan_only else service.sync_lookup_budget,
         )
 
     def process_lookup_queue(self, *, batch_size: int = 50, max_requests: int | None = None) -> QueueRunStats:
@@ -343,10 +363,16 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _record(row: Mapping[str, Any], position: int) -> CompanyRecord:
-    if not isinstance(row, Mapping):
-        raise TypeError(f"record {position} is a {type(row).__name__}, not a mapping of column names to values")
-    return CompanyRecord(**{name: _text(row.get(name)) for name in RECORD_FIELDS})
+def _record_columns(chunk: list[tuple[int, Mapping[str, Any]]]) -> RecordColumns:
+    """A chunk's record fields, column by column (a field no record of the chunk has is None)."""
+    for position, row in chunk:
+        if not isinstance(row, Mapping):
+            raise TypeError(f"record {position} is a {type(row).__name__}, not a mapping of column names to values")
+    columns = [[_text(row.get(name)) for _, row in chunk] for name in RECORD_FIELDS]
+    plan, customer, account_name, account_number = (
+        None if all(v is None for v in column) else column for column in columns
+    )
+    return RecordColumns(plan, customer, account_name, account_number)
 
 
 def _chunks(records: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[tuple[int, Mapping[str, Any]]]]:
@@ -369,6 +395,13 @@ class ResolveCompanyIdsConfig(dg.Config):
         description="Resolve nothing: report what the database would answer, writing nothing (no EQC call).",
     )
     chunk_size: int = Field(default=5_000, ge=1, le=100_000, description="Records per SQL call.")
+    jobs: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_JOBS,
+        description="Chunks resolved at once, each on its own pooled connection (at most the resource's "
+        "pool_max_size); the answers are the same for any value.",
+    )
 
 
 @dg.op(
@@ -387,7 +420,9 @@ def resolve_company_ids_op(
     company_enrichment: CompanyEnrichmentResource,
     records: Iterable[Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
-    report = company_enrichment.resolve_records(records, plan_only=config.plan_only, chunk_size=config.chunk_size)
+    report = company_enrichment.resolve_records(
+        records, plan_only=config.plan_only, chunk_size=config.chunk_size, jobs=config.jobs
+    )
     context.log.info(report.summary())
     context.add_output_metadata(report.metadata())
     return report.records

@@ -14,12 +14,15 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Final
 
+from .columns import RecordColumns, ResultRow, chunk_bounds, to_result
 from .db import EnrichmentDB
 from .eqc import (
     CompanySearchResult,
@@ -33,7 +36,19 @@ from .eqc import (
 from .errors import LeaseLostError
 from .models import CompanyIdResult, CompanyRecord, LookupRequest, QueueRunStats, ResolutionStatus
 
-__all__ = ["CompanyEnrichmentService", "LookupOutcome", "default_worker_name"]
+__all__ = ["MAX_JOBS", "CompanyEnrichmentService", "LookupOutcome", "check_jobs", "default_worker_name"]
+
+#: The most SQL calls one resolution runs at once (``jobs``); each needs a pooled connection.
+MAX_JOBS: Final = 32
+
+_PENDING: Final = ResolutionStatus.PENDING_LOOKUP.value
+
+
+def check_jobs(jobs: int) -> None:
+    """ValueError unless 1 <= jobs <= MAX_JOBS."""
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
+        raise ValueError(f"jobs must be between 1 and {MAX_JOBS}, got {jobs!r}")
+
 
 logger = logging.getLogger("company_enrichment.service")
 
@@ -150,31 +165,117 @@ class CompanyEnrichmentService:
         return result
 
     def resolve_batch(
-        self, records: Sequence[CompanyRecord], *, sync_lookup_budget: int | None = None
+        self, records: Sequence[CompanyRecord], *, sync_lookup_budget: int | None = None, jobs: int = 1
     ) -> list[CompanyIdResult]:
-        """One set-based SQL call, then inline lookups for at most the budget's distinct pending names, in order."""
-        results = self._db.resolve_company_ids(records)
+        """One set-based SQL call, then inline lookups for at most the budget's distinct pending names, in order.
+
+        ``jobs`` > 1 splits the records into ``jobs`` chunks resolved at once over as many pooled connections, in
+        input order, with exactly the answers of one call (see :meth:`resolve_columns`)."""
+        rows = self.resolve_columns(
+            RecordColumns.from_records(records), sync_lookup_budget=sync_lookup_budget, jobs=jobs
+        )
+        return [to_result(row) for row in rows]
+
+    def resolve_columns(
+        self,
+        columns: RecordColumns,
+        *,
+        sync_lookup_budget: int | None = None,
+        jobs: int = 1,
+        chunk_size: int | None = None,
+    ) -> list[ResultRow]:
+        """:meth:`resolve_batch` for columns, answering plain tuples (the hot path: no model per row).
+
+        With ``jobs`` > 1 the SQL calls run on ``jobs`` threads, each on a pooled connection, over chunks of
+        ``chunk_size`` (default: the records split evenly across the jobs); the answers are put back in input
+        order and the inline lookups then run over them in order, as after one call. Concurrent chunks never
+        mint two TEMP ids for one key nor queue a name twice: the SQL API takes its locks in key order.
+        """
+        check_jobs(jobs)
+        size = len(columns)
+        chunk = chunk_size or max(1, -(-size // jobs))
+        if chunk >= size:
+            rows = self._db.resolve_rows(columns)
+        else:
+            rows = []
+            for part in self._resolve_chunks([columns.slice(a, b) for a, b in chunk_bounds(size, chunk)], jobs):
+                rows.extend(part)
+        allowance = [sync_lookup_budget] if sync_lookup_budget is not None else None
+        return self._lookups_inline(columns, rows, allowance, set())
+
+    def resolve_batches(
+        self,
+        batches: Iterable[RecordColumns],
+        *,
+        jobs: int = 1,
+        preview: bool = False,
+        sync_lookup_budget: int | None = None,
+    ) -> Iterator[list[ResultRow]]:
+        """Resolve a stream of batches, one SQL call each, ``jobs`` of them at once over pooled connections; yields
+        each batch's answers in input order (``preview``: preview_company_ids, writing nothing, no lookups).
+
+        The inline lookups run in the caller's thread, batch after batch in order, so ``jobs`` changes nothing in
+        the answers: a pending row whose request an inline lookup of an earlier batch settled is asked again, as a
+        one-connection run, which resolves batches one after another, would have found it settled. While the
+        caller handles one batch's answers, the next batches are being resolved (with ``jobs=1`` too, on one
+        connection), and ``batches`` is read only as far as ``jobs`` batches ahead.
+        """
+        check_jobs(jobs)
         allowance = [sync_lookup_budget] if sync_lookup_budget is not None else None
         settled: set[int] = set()
+        for columns, rows in self._pipelined(batches, jobs, preview=preview):
+            yield rows if preview else self._lookups_inline(columns, rows, allowance, settled)
+
+    def _resolve_chunks(self, chunks: Sequence[RecordColumns], jobs: int) -> Iterator[list[ResultRow]]:
+        for _, rows in self._pipelined(chunks, jobs, preview=False):
+            yield rows
+
+    def _pipelined(
+        self, batches: Iterable[RecordColumns], jobs: int, *, preview: bool
+    ) -> Iterator[tuple[RecordColumns, list[ResultRow]]]:
+        """(batch, its SQL answers) in input order, with ``jobs`` SQL calls in flight on a pool of threads."""
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="resolve") as pool:
+            in_flight: deque[tuple[RecordColumns, Future[list[ResultRow]]]] = deque()
+            try:
+                for columns in batches:
+                    in_flight.append((columns, pool.submit(self._db.resolve_rows, columns, preview=preview)))
+                    while len(in_flight) > jobs:
+                        done, future = in_flight.popleft()
+                        yield done, future.result()
+                while in_flight:
+                    done, future = in_flight.popleft()
+                    yield done, future.result()
+            finally:
+                for _, future in in_flight:
+                    future.cancel()
+
+    def _lookups_inline(
+        self, columns: RecordColumns, rows: list[ResultRow], allowance: list[int] | None, settled: set[int]
+    ) -> list[ResultRow]:
+        """Inline lookups for at most the budget's distinct pending names of one batch, in order; then the rows
+        whose request was settled (now, or by an earlier batch of the same run: ``settled``) are asked again."""
+        if not settled and not self._has_budget(allowance):
+            return rows
         tried: set[int] = set()  # every id tried once per batch, claimable or not
-        for result in results:
-            if result.status is not ResolutionStatus.PENDING_LOOKUP or result.request_id is None:
-                continue
-            if result.request_id in tried:
+        for row in rows:
+            request_id = row[5]
+            if row[1] != _PENDING or request_id is None or request_id in tried or request_id in settled:
                 continue
             if not self._has_budget(allowance):
                 break
-            tried.add(result.request_id)
-            if self._lookup_inline(result.request_id, allowance) in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
-                settled.add(result.request_id)
+            tried.add(request_id)
+            if self._lookup_inline(request_id, allowance) in (LookupOutcome.FOUND, LookupOutcome.NOT_FOUND):
+                settled.add(request_id)
         if not settled:
-            return results
-        # Ask the database again for the rows whose names were just settled.
-        positions = [i for i, r in enumerate(results) if r.request_id in settled]
-        fresh = self._db.resolve_company_ids([records[i] for i in positions])
-        merged = list(results)
-        for i, result in zip(positions, fresh, strict=True):
-            merged[i] = result
+            return rows
+        # Ask the database again for the rows whose names were settled.
+        positions = [i for i, row in enumerate(rows) if row[5] is not None and row[5] in settled]
+        if not positions:
+            return rows
+        fresh = self._db.resolve_rows(columns.take(positions))
+        merged = list(rows)
+        for i, row in zip(positions, fresh, strict=True):
+            merged[i] = row
         return merged
 
     def _has_budget(self, allowance: list[int] | None) -> bool:

@@ -136,12 +136,13 @@ def world(db_uri: str, empty_queue: None, tag: str) -> Iterator[World]:
 
 
 def _resolve(
-    world: World, resource: CompanyEnrichmentResource, records: Any, *, plan_only: bool = False
+    world: World, resource: CompanyEnrichmentResource, records: Any, *, plan_only: bool = False, jobs: int = 1
 ) -> dg.ExecuteInProcessResult:
+    config = {"plan_only": plan_only, "chunk_size": 4, "jobs": jobs}
     return resolve_records_job.execute_in_process(
         input_values={"records": records},
         resources={RESOURCE_KEY: resource},
-        run_config={"ops": {"resolve_company_ids_op": {"config": {"plan_only": plan_only, "chunk_size": 4}}}},
+        run_config={"ops": {"resolve_company_ids_op": {"config": config}}},
         raise_on_error=False,
     )
 
@@ -193,10 +194,15 @@ def closed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 # ------------------------------------------------------------------------------------------------ resolution
 
 
-def test_resolve_op_resolves_with_the_runs_budget_and_reports_by_status(world: World, closed: list[str]) -> None:
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_resolve_op_resolves_with_the_runs_budget_and_reports_by_status(
+    world: World, closed: list[str], jobs: int
+) -> None:
+    """With ``jobs: 3`` the three chunks of 4 are resolved at once on three connections: the same answers (the
+    decorated repeat of company 1 in the second chunk answers from the lookup the first chunk made inline)."""
     world.load_mappings()
     closed.clear()
-    result = _resolve(world, world.resource(budget=3), iter(world.records()))  # any iterable will do
+    result = _resolve(world, world.resource(budget=3), iter(world.records()), jobs=jobs)  # any iterable will do
     assert result.success
 
     out = result.output_for_node("resolve_company_ids_op")
@@ -253,10 +259,11 @@ def test_resolve_op_resolves_with_the_runs_budget_and_reports_by_status(world: W
     assert sorted(closed) == ["db", "eqc"], "the resource closed its pool and EQC client when the run ended"
 
 
-def test_plan_only_reports_what_resolution_would_give_and_writes_nothing(world: World) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_plan_only_reports_what_resolution_would_give_and_writes_nothing(world: World, jobs: int) -> None:
     world.load_mappings()
     before = world.snapshot()
-    preview = _resolve(world, world.resource(budget=3), world.records(), plan_only=True)
+    preview = _resolve(world, world.resource(budget=3), world.records(), plan_only=True, jobs=jobs)
     assert preview.success
     assert world.snapshot() == before, "no request queued, no TEMP id assigned or drawn, no mapping cached"
     assert world.searches() == 0, "plan-only never calls EQC"
@@ -274,7 +281,7 @@ def test_plan_only_reports_what_resolution_would_give_and_writes_nothing(world: 
     )
 
     # Resolution without inline lookups gives exactly what plan-only said, record by record.
-    real = _resolve(world, world.resource(budget=0), world.records())
+    real = _resolve(world, world.resource(budget=0), world.records(), jobs=jobs)
     assert real.success
     resolved = real.output_for_node("resolve_company_ids_op")
     assert [r["status"] for r in resolved] == [r["status"] for r in planned]
@@ -286,6 +293,38 @@ def test_plan_only_reports_what_resolution_would_give_and_writes_nothing(world: 
     )
     assert [r["temp_id"] for r in again[8:10]] == [r["temp_id"] for r in resolved[8:10]]
     assert again[10]["temp_id"] is None
+
+
+def test_resolve_op_jobs_gives_the_one_connection_answers_and_is_bounded(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Records whose names repeat across chunks, resolved first by 4 connections (more than the pool's 2: lowered,
+    with a warning), then by one: the same answers in the same order, one TEMP id per key, each name queued once."""
+    records: list[dict[str, Any]] = [
+        {"plan_code": f"{world.tag}-NP{i % 3}"} if i % 4 == 0 else {"customer_name": world.unknown(i % 5)}
+        for i in range(60)
+    ]
+    parallel = _resolve(world, world.resource(pool_max_size=2), records, jobs=4)
+    assert parallel.success
+    assert "jobs 4 is more than pool_max_size 2" in caplog.text
+    single = _resolve(world, world.resource(), records, jobs=1)
+    assert single.success
+    out = parallel.output_for_node("resolve_company_ids_op")
+    assert out == single.output_for_node("resolve_company_ids_op")
+    assert [r.get("customer_name") for r in out] == [r.get("customer_name") for r in records], "input order kept"
+    assert {r["status"] for r in out} == {"pending_lookup", "temp_assigned"}
+    keyed: dict[str, set[str]] = {}
+    for r in out:
+        if r["temp_id"]:
+            keyed.setdefault(r["plan_code"], set()).add(r["temp_id"])
+    assert len(keyed) == 3 and all(len(ids) == 1 for ids in keyed.values()), "one TEMP id per record key"
+    assert len(set().union(*keyed.values())) == 3
+    assert sorted(world.requests()) == sorted(world.key(world.unknown(i)) for i in range(5)), "each name queued once"
+    for jobs in (0, 33):
+        bad = _resolve(world, world.resource(), records, jobs=jobs)
+        failure = bad.failure_data_for_node("resolve_company_ids_op")
+        assert not bad.success and failure is not None and failure.error is not None
+        assert "jobs" in failure.error.to_string(), "the config names the bad field"
 
 
 # ------------------------------------------------------------------------------------------------ queue
