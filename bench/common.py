@@ -42,15 +42,16 @@ def database_uri(name: str) -> str:
     return f"postgresql://{env['PGUSER']}@/{name}?host={env['PGHOST']}&port={env['PGPORT']}"
 
 
-def fresh_database(name: str) -> str:
-    """Drop and re-create ``name`` on the local cluster, deploy the sqitch plan, return its URI."""
+def fresh_database(name: str, *, to: str | None = None) -> str:
+    """Drop and re-create ``name`` on the local cluster, deploy the sqitch plan (up to ``to``, a change or
+    @tag, when given: an earlier release measured in the same run), return its URI."""
     admin = database_uri("postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     uri = database_uri(name)
     subprocess.run(
-        ["sqitch", "deploy", "--target", "db:pg://" + uri.removeprefix("postgresql://")],
+        ["sqitch", "deploy", "--target", "db:pg://" + uri.removeprefix("postgresql://"), *(["--to", to] if to else [])],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,

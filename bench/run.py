@@ -39,6 +39,9 @@ SCRATCH = (
     "enrichment_bench_mix",
     "enrichment_bench_mix_before",
     "enrichment_bench_queue",
+    "enrichment_bench_queue_before",
+    "enrichment_bench_queue_history",
+    "enrichment_bench_queue_history_before",
     "enrichment_bench_temp",
     "enrichment_bench_cli",
     "enrichment_bench_eqc",
@@ -69,10 +72,14 @@ def chart(report: Report, path: Path) -> None:
     queue = report.series.get("queue_cycles_per_second", {})
     if queue:
         keys = list(queue["ours"])
-        width = 0.27
-        for offset, name in enumerate(("ours", "procrastinate", "pgqueuer")):
+        names = [n for n in ("ours", "@v0.2.1", "procrastinate", "pgqueuer") if n in queue]
+        width = 0.8 / len(names)
+        for offset, name in enumerate(names):
             right.bar(
-                [i + (offset - 1) * width for i in range(len(keys))], [queue[name][k] for k in keys], width, label=name
+                [i + (offset - (len(names) - 1) / 2) * width for i in range(len(keys))],
+                [queue[name][k] for k in keys],
+                width,
+                label=name if name != "@v0.2.1" else "ours, v0.2.1",
             )
         right.set_xticks(range(len(keys)), [k.replace("x", " workers, batch ") for k in keys], fontsize=8)
         right.set_ylabel("claim -> complete cycles per second")

@@ -1,8 +1,11 @@
 -- Deploy company_enrichment:function_score_candidates to pg
+-- (reworked after v0.2.1: a full name spelled as the key scores 1.00 without normalize_name, issue 12)
 -- requires: table_eqc_match_scores
 -- requires: function_normalize_name
 
 BEGIN;
+
+SET LOCAL ROLE enrichment_owner;
 
 -- Private: validates and scores EQC's candidates, set-based. keys[i] is the
 -- normalized name that was searched, answers[i] EQC's list for it (a JSON
@@ -114,6 +117,9 @@ BEGIN
            NULLIF(pg_catalog.btrim(e.value ->> 'unite_code'), ''),
            NULLIF(pg_catalog.btrim(e.value ->> 'type'), ''),
            CASE WHEN NOT _score_candidates.scored THEN NULL
+                -- the key is a fixed point of normalize_name: a full name spelled as
+                -- the key (EQC is searched with it) needs no normalizing
+                WHEN e.value ->> 'companyFullName' = a.key THEN 1.00
                 WHEN enterprise.normalize_name(e.value ->> 'companyFullName') = a.key THEN 1.00
                 ELSE COALESCE((SELECT s.confidence FROM enterprise.eqc_match_scores AS s
                                 WHERE s.eqc_type = NULLIF(pg_catalog.btrim(e.value ->> 'type'), '')),
