@@ -17,6 +17,8 @@ from typing import Any, Final
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -217,6 +219,17 @@ def create_app(db: EnrichmentDB, *, secret: bytes | None = None, page_size: int 
     async def home(request: Request) -> Response:
         return RedirectResponse("/review", status_code=303)
 
+    async def csrf_cookie(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        nonce = request.cookies.get(CSRF_COOKIE)
+        fresh = not nonce
+        request.state.nonce = nonce or secrets.token_urlsafe(32)
+        response = await call_next(request)
+        if fresh:
+            response.set_cookie(CSRF_COOKIE, request.state.nonce, httponly=True, samesite="strict")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
     app = Starlette(
         routes=[
             Route("/", home),
@@ -229,19 +242,8 @@ def create_app(db: EnrichmentDB, *, secret: bytes | None = None, page_size: int 
             Route("/queue/requeue", requeue, methods=["POST"]),
             Route("/mappings", mappings),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-        ]
+        ],
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=csrf_cookie)],
     )
-
-    @app.middleware("http")
-    async def csrf_cookie(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        nonce = request.cookies.get(CSRF_COOKIE)
-        fresh = not nonce
-        request.state.nonce = nonce or secrets.token_urlsafe(32)
-        response = await call_next(request)
-        if fresh:
-            response.set_cookie(CSRF_COOKIE, request.state.nonce, httponly=True, samesite="strict")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
 
     return app
