@@ -20,7 +20,8 @@
 #          driver (libpostgresql-jdbc-java: /usr/share/java/postgresql.jar)
 #   4. Only with BOOTSTRAP_BROWSER=1 (scripts/test.sh sets it): Debian's
 #      chromium and chromium-driver, which the web console's browser tests
-#      drive headless through Selenium. Nothing is downloaded at test time.
+#      drive headless through Selenium, and a CJK font (fonts-wqy-zenhei) for
+#      their screenshots. Nothing is downloaded at test time.
 #
 # Usage:
 #   scripts/bootstrap.sh
@@ -287,6 +288,8 @@ if [ "${BOOTSTRAP_BROWSER:-0}" = 1 ]; then
     missing=()
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+    # A CJK font, so the screenshots show the customer names rather than empty boxes.
+    [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
     apt_install "${missing[@]+"${missing[@]}"}"
     command -v chromium >/dev/null 2>&1 || die "chromium still not found after install"
     command -v chromedriver >/dev/null 2>&1 || die "chromedriver still not found after installing chromium-driver"
