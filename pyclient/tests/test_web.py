@@ -455,15 +455,16 @@ def test_the_reader_sees_the_queue_but_no_requeue_button(
 def test_mappings_search_by_alias_and_by_company_id(
     browser: WebDriver, reader_console: Console, db: EnrichmentDB, tag: str
 ) -> None:
+    first, second = f"{tag}-1", f"{tag}-2"  # company ids of this test only
     db.upsert_internal_mappings(
         [
-            MappingRow(alias_name=f"{tag}映射甲公司", canonical_id="674000001", match_type="name"),
-            MappingRow(alias_name=f"{tag.upper()}-PLAN", canonical_id="674000001", match_type="plan"),
-            MappingRow(alias_name=f"{tag}映射乙公司", canonical_id="674000002", match_type="name"),
+            MappingRow(alias_name=f"{tag}映射甲公司", canonical_id=first, match_type="name"),
+            MappingRow(alias_name=f"{tag.upper()}-PLAN", canonical_id=first, match_type="plan"),
+            MappingRow(alias_name=f"{tag}映射乙公司", canonical_id=second, match_type="name"),
         ]
     )
-    assert db.cache_company_mapping(f"{tag}映射丙公司", "674000002") == "inserted"
-    browser.get(f"{reader_console.url}/mappings?company_id=674000001")
+    assert db.cache_company_mapping(f"{tag}映射丙公司", second) == "inserted"
+    browser.get(f"{reader_console.url}/mappings?company_id={first}")
     rows = browser.find_elements(By.CSS_SELECTOR, "table.mappings tbody tr")
     assert sorted(r.find_elements(By.TAG_NAME, "td")[0].text for r in rows) == sorted(
         [f"{tag.upper()}-PLAN", f"{tag}映射甲公司"]
