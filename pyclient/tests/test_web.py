@@ -5,9 +5,12 @@ once as a role that is only enrichment_reader. Each page's screenshot goes to .s
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -478,3 +481,33 @@ def test_mappings_search_by_alias_and_by_company_id(
     assert sorted(aliases[:2]) == sorted([f"{tag}映射甲公司", f"{tag}映射乙公司"]), "curated first"
     assert aliases[2:] == [f"{tag}映射丙公司"] and "learned (EQC)" in rows[2].text and "curated" in rows[0].text
     screenshot(browser, "mappings")
+
+
+# ------------------------------------------------------------------------------------------- the command
+
+
+def test_the_web_command_serves_the_console_as_wdh_web_database_uri(db_uri: str, tag: str) -> None:
+    """`company-enrichment web` connects as WDH_WEB_DATABASE__URI (here a reader), not as WDH_DATABASE__URI."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for reader_uri in login_role(db_uri, tag, "enrichment_reader"):
+        env = {**os.environ, "WDH_DATABASE__URI": db_uri, "WDH_WEB_DATABASE__URI": reader_uri}
+        command = [str(Path(sys.executable).parent / "company-enrichment"), "web", "--port", str(port)]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                assert process.poll() is None, process.communicate()[0]
+                try:
+                    page = httpx.get(f"http://127.0.0.1:{port}/review", timeout=2)
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "company-enrichment web did not start"
+                    time.sleep(0.2)
+            assert page.status_code == 200
+            assert "Read-only: your database role may not decide" in page.text
+            assert "htmx" in httpx.get(f"http://127.0.0.1:{port}/static/htmx.min.js").text[:200]
+        finally:
+            process.terminate()
+            process.wait(10)
