@@ -228,6 +228,11 @@ def test_review_accept_in_the_browser_learns_the_name_without_a_reload(
     result = db.resolve_company_id(customer_name=names.pinyin)
     assert (result.status, result.company_id) == (ResolutionStatus.SUCCESS_EXTERNAL, CHANGCHENG)
     assert status_of(conn, ids[names.pinyin]) == "done"
+    # the look-up page now answers the name with the company EQC described
+    browser.get(f"{admin_console.url}/lookup?kind=customer_name&value={httpx.QueryParams({'v': names.pinyin})['v']}")
+    assert browser.find_element(By.ID, "status").text == "success_external"
+    assert browser.find_element(By.ID, "company-id").text == CHANGCHENG
+    assert "91330200000000003C" in browser.find_element(By.ID, "profile").text
 
 
 def test_review_reject_in_the_browser_gives_a_stable_temp_id(
