@@ -21,14 +21,16 @@ SELECT set_eq(
        WHERE n.nspname = 'enterprise' AND p.proname NOT LIKE '\_%'
          AND has_function_privilege('enrichment_reader', p.oid, 'EXECUTE')$$,
     ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'explain_company_id', 'normalize_name',
-          'score_eqc_candidates', 'company_profiles', 'schema_version', 'mapping_history', 'mapping_change_sets'],
-    'enrichment_reader may execute exactly the resolution functions (explain too), normalize_name, scoring, profiles, the version and the mapping history');
+          'score_eqc_candidates', 'company_profiles', 'schema_version', 'mapping_history', 'mapping_change_sets',
+          'review_requests', 'search_mappings', 'failed_lookups'],
+    'enrichment_reader may execute exactly the resolution functions (explain too), normalize_name, scoring, profiles, the version, the mapping history and the web console''s read functions');
 SELECT set_eq(
     $$SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'enterprise' AND p.proname NOT LIKE '\_%'
          AND has_function_privilege('enrichment_worker', p.oid, 'EXECUTE')$$,
     ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'explain_company_id', 'normalize_name',
           'score_eqc_candidates', 'company_profiles', 'schema_version', 'mapping_history', 'mapping_change_sets',
+          'review_requests', 'search_mappings', 'failed_lookups',
           'enqueue_lookup', 'claim_lookups', 'claim_lookup', 'complete_lookup', 'complete_lookups',
           'complete_lookup_not_found', 'fail_lookup', 'release_lookups', 'renew_lookup_leases', 'settle_lookups',
           'cache_company_mapping', 'next_temp_id', 'acquire_eqc_permit'],
@@ -39,6 +41,7 @@ SELECT set_eq(
          AND has_function_privilege('enrichment_admin', p.oid, 'EXECUTE')$$,
     ARRAY['resolve_company_id', 'resolve_company_ids', 'preview_company_ids', 'explain_company_id', 'normalize_name',
           'score_eqc_candidates', 'company_profiles', 'schema_version', 'mapping_history', 'mapping_change_sets',
+          'review_requests', 'search_mappings', 'failed_lookups',
           'upsert_internal_mappings', 'revert_mapping_change_set', 'requeue_failed', 'prune_lookup_requests', 'configure_lookup_queue',
           'configure_eqc_match_score', 'accept_lookup_candidate', 'reject_lookup', 'next_temp_id'],
     'enrichment_admin may execute exactly reader + mappings (and their undo), queue administration and review decisions');

@@ -18,6 +18,10 @@
 #          the git-ignored examples/node/node_modules
 #        - a JDK with javac (default-jdk-headless) and the PostgreSQL JDBC
 #          driver (libpostgresql-jdbc-java: /usr/share/java/postgresql.jar)
+#   4. Only with BOOTSTRAP_BROWSER=1 (scripts/test.sh sets it): Debian's
+#      chromium and chromium-driver, which the web console's browser tests
+#      drive headless through Selenium, and a CJK font (fonts-wqy-zenhei) for
+#      their screenshots. Nothing is downloaded at test time.
 #
 # Usage:
 #   scripts/bootstrap.sh
@@ -27,6 +31,7 @@
 #                      e.g. BOOTSTRAP_EXTRAS=dev,dagster scripts/bootstrap.sh
 #   BOOTSTRAP_LANGUAGES=1  also step 3 (Node.js, a JDK, the JDBC driver). Off by
 #                      default, so `make demo` never pulls a JDK it does not use.
+#   BOOTSTRAP_BROWSER=1    also step 4 (chromium, chromium-driver). Off by default.
 #
 # It is safe to run as often as you like. When everything is already in place
 # it takes well under 2 seconds and prints only "[bootstrap] ok".
@@ -273,6 +278,21 @@ if [ "${BOOTSTRAP_LANGUAGES:-0}" = 1 ]; then
             || die "npm ci in $NODE_DIR failed (is the npm registry reachable?)"
         touch "$NODE_STAMP"
     fi
+fi
+
+# ---------------------------------------------------------------------------
+# Step 4 (BOOTSTRAP_BROWSER=1): a headless browser for the web console's tests
+# ---------------------------------------------------------------------------
+
+if [ "${BOOTSTRAP_BROWSER:-0}" = 1 ]; then
+    missing=()
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+    # A CJK font, so the screenshots show the customer names rather than empty boxes.
+    [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
+    apt_install "${missing[@]+"${missing[@]}"}"
+    command -v chromium >/dev/null 2>&1 || die "chromium still not found after install"
+    command -v chromedriver >/dev/null 2>&1 || die "chromedriver still not found after installing chromium-driver"
 fi
 
 log "ok"

@@ -39,6 +39,7 @@ from .models import MappingRow, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
 from .service import MAX_JOBS, CompanyEnrichmentService, default_worker_name
 from .settings import Settings, load_settings
+from .web.command import web
 from .worker import WorkerMonitor, run_worker
 
 __all__ = ["app"]
@@ -56,6 +57,7 @@ mappings_app = typer.Typer(
 )
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(review_app, name="review")
+app.command("web", context_settings=HELP_SETTINGS)(web)
 app.command()(explain)
 register_history_commands(mappings_app)
 register_options(app)

@@ -31,10 +31,12 @@ from .models import (
     CompanyProfile,
     CompanyRecord,
     ExplainStep,
+    FailedLookup,
     LookupRequest,
     MappingChangeSet,
     MappingHistoryEntry,
     MappingLoadResult,
+    MappingMatch,
     MappingRow,
     QueueStats,
     ReviewDecision,
@@ -121,6 +123,17 @@ SQL: Final[dict[str, str]] = {
     "lookup_review_items": (
         "SELECT * FROM enterprise.lookup_review WHERE request_id = ANY(%(request_ids)s::bigint[]) ORDER BY request_id"
     ),
+    "review_requests": (
+        "SELECT * FROM enterprise.review_requests(name_contains => %(name_contains)s, after => %(after)s,"
+        " max_rows => %(max_rows)s)"
+    ),
+    "search_mappings": (
+        "SELECT * FROM enterprise.search_mappings(alias_contains => %(alias_contains)s, company_id => %(company_id)s,"
+        " normalized_key => %(normalized_key)s, max_rows => %(max_rows)s)"
+    ),
+    "failed_lookups": "SELECT * FROM enterprise.failed_lookups(max_rows => %(max_rows)s)",
+    # Whether the connected role may call a function (the web console hides what PostgreSQL would refuse).
+    "may_execute": "SELECT has_function_privilege(%(signature)s, 'EXECUTE')",
     "accept_lookup_candidate": (
         "SELECT * FROM enterprise.accept_lookup_candidate(request_id => %(request_id)s, company_id => %(company_id)s,"
         " force => %(force)s)"
@@ -511,6 +524,38 @@ class EnrichmentDB:
     def lookup_review(self, *, after: int | None = None, limit: int = 1000) -> list[ReviewItem]:
         """Requests under review, by request id (keyset pagination: pass the last id seen as ``after``)."""
         return self._rows(ReviewItem, "lookup_review", {"after": after, "limit": limit})
+
+    def review_requests(
+        self, *, name_contains: str | None = None, after: int | None = None, max_rows: int = 50
+    ) -> list[ReviewItem]:
+        """A page of the requests under review for any role: oldest first, after ``after``, names containing a text."""
+        params = {"name_contains": name_contains, "after": after, "max_rows": max_rows}
+        return self._rows(ReviewItem, "review_requests", params)
+
+    def search_mappings(
+        self,
+        *,
+        alias_contains: str | None = None,
+        company_id: str | None = None,
+        normalized_key: str | None = None,
+        max_rows: int = 100,
+    ) -> list[MappingMatch]:
+        """Curated and learned mappings by alias, company id and/or normalized key (at least one), curated first."""
+        params = {
+            "alias_contains": alias_contains,
+            "company_id": company_id,
+            "normalized_key": normalized_key,
+            "max_rows": max_rows,
+        }
+        return self._rows(MappingMatch, "search_mappings", params)
+
+    def failed_lookups(self, max_rows: int = 100) -> list[FailedLookup]:
+        """The requests that gave up, most recent failure first, with their last error."""
+        return self._rows(FailedLookup, "failed_lookups", {"max_rows": max_rows})
+
+    def may_execute(self, signature: str) -> bool:
+        """Whether the connected role may execute a function, e.g. ``enterprise.reject_lookup(bigint)``."""
+        return bool(self._scalar("may_execute", {"signature": signature}))
 
     def accept_lookup_candidate(self, request_id: int, company_id: str, *, force: bool = False) -> LookupRequest:
         return self._one(

@@ -13,10 +13,12 @@ __all__ = [
     "CompanyProfile",
     "CompanyRecord",
     "ExplainStep",
+    "FailedLookup",
     "LookupRequest",
     "MappingChangeSet",
     "MappingHistoryEntry",
     "MappingLoadResult",
+    "MappingMatch",
     "MappingRow",
     "QueueRunStats",
     "QueueStats",
@@ -283,3 +285,30 @@ class CompanyProfile(BaseModel):
     full_name: str
     unite_code: str | None = None
     last_seen_at: datetime
+
+
+class MappingMatch(BaseModel):
+    """A row of ``enterprise.search_mappings``: a curated or learned mapping, read-only."""
+
+    model_config = ConfigDict(frozen=True)
+
+    alias_name: str
+    match_type: str
+    canonical_id: str
+    source: str
+    confidence: Decimal | None = None
+    eqc_type: str | None = None
+    lookup_key: str | None = None
+    updated_at: datetime
+
+
+class FailedLookup(BaseModel):
+    """A row of ``enterprise.failed_lookups``: a request that gave up, with its last error."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: int
+    name: str
+    attempts: int
+    last_error: str | None = None
+    last_failed_at: datetime | None = None

@@ -18,6 +18,7 @@ WDH_LOOKUP_QUEUE_BATCH_SIZE         50                    requests a worker clai
 WDH_LOOKUP_RETRY_MAX                3                     attempts before a request fails
 WDH_LOOKUP_RETRY_DELAY              300                   first retry delay in seconds (then doubles)
 WDH_CHANGED_BY                      (the OS user)         who the mapping history names (enrichment.changed_by)
+WDH_WEB_DATABASE__URI               (WDH_DATABASE__URI)   the web console's database (its role decides)
 =================================== ===================== =========================================
 """
 
@@ -79,6 +80,8 @@ class Settings(BaseSettings):
     )
 
     database: DatabaseSettings = DatabaseSettings()
+    web_database: DatabaseSettings = DatabaseSettings()
+    """The web console's connection (``company-enrichment web``); without a URI, ``database``'s."""
     eqc_base_url: str = Field(default="https://eqc.pingan.com", pattern=r"^https?://")
     eqc_token: SecretStr | None = None
     eqc_timeout: float = Field(default=30.0, gt=0, le=600)
@@ -99,6 +102,11 @@ class Settings(BaseSettings):
                 "WDH_DATABASE__URI is not set: give the libpq URI of the enterprise database, or " + LOCAL_CLUSTER_HINT
             )
         return self.database.uri
+
+
+    def web_database_uri(self) -> str:
+        """WDH_WEB_DATABASE__URI, falling back to WDH_DATABASE__URI."""
+        return self.web_database.uri or self.require_database_uri()
 
 
 def _variable(loc: tuple[int | str, ...]) -> str:

@@ -442,6 +442,9 @@ def test_every_public_function_called_with_all_nulls_answers_or_raises_a_documen
         "mapping_history": "22023",
         "mapping_change_sets": "22023",
         "revert_mapping_change_set": "CE006",  # no change set has the id NULL
+        "review_requests": "22023",  # max_rows NULL
+        "search_mappings": "22023",  # no filter
+        "failed_lookups": "22023",  # max_rows NULL
     }
     assert {k: outcomes.get(k) for k in expected} == expected
 
