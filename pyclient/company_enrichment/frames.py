@@ -119,7 +119,13 @@ def _values(series: Any, kind: str) -> list[str | None] | None:
     import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-    array = series.to_arrow() if kind == "polars" else pa.array(series, from_pandas=True)
+    if kind == "polars":
+        array = series.to_arrow()
+    else:
+        try:
+            array = pa.array(series, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # an object column mixing text and numbers
+            array = pa.array(series.astype(str).where(series.notna(), None), from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     text = array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
