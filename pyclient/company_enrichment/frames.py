@@ -128,7 +128,8 @@ def _values(series: Any, kind: str) -> list[str | None] | None:
             array = pa.array(series.astype(str).where(series.notna(), None), from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    text = array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
+    string = pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    text = array if string else pc.cast(array, pa.string())
     blank = pc.equal(pc.utf8_trim_whitespace(text), "")
     text = pc.if_else(pc.fill_null(blank, False), pa.scalar(None, pa.string()), text)
     if text.null_count == len(text):

@@ -132,6 +132,27 @@ def test_default_column_names_and_numbers_as_text(db: EnrichmentDB, tag: str) ->
     assert out["status"].iloc[1] == "temp_assigned"  # no field at all
 
 
+def test_string_category_and_mixed_dtypes_and_an_empty_frame(db: EnrichmentDB, tag: str) -> None:
+    _load(db, tag)
+    df = pd.DataFrame(
+        {
+            "plan_code": pd.Series([f"{tag}-PLAN", pd.NA, "  "], dtype="string"),
+            "customer_name": pd.Series([None, f"{tag}客户甲", f"{tag}客户甲"], dtype="category"),
+            "account_number": pd.Series([7, f"{tag}-A", None], dtype=object),
+        }
+    )
+    out = resolve_frame(df, service_or_db=db)
+    records = [
+        CompanyRecord(plan_code=f"{tag}-PLAN", account_number="7"),
+        CompanyRecord(customer_name=f"{tag}客户甲", account_number=f"{tag}-A"),
+        CompanyRecord(customer_name=f"{tag}客户甲"),
+    ]
+    assert _pandas_rows(out) == _expected(db, records)
+    assert list(out["company_id"]) == ["600000101", "600000102", "600000102"]
+    empty = resolve_frame(pl.DataFrame({"customer_name": []}, schema={"customer_name": pl.String}), service_or_db=db)
+    assert empty.height == 0 and empty.columns == ["customer_name", *RESULT_FIELDS]
+
+
 def test_plan_only_writes_nothing_and_answers_as_preview(db: EnrichmentDB, db_uri: str, tag: str) -> None:
     _load(db, tag)
     raw = _raw(tag)
