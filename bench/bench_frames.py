@@ -38,7 +38,10 @@ def build(kind: str, rows: int, tag: str) -> Any:
     if kind == "polars":
         import polars as pl
 
-        return pl.DataFrame({"plan_code": plans, "customer_name": names, "account_number": accounts}, strict=False)
+        return pl.DataFrame(
+            {"plan_code": plans.tolist(), "customer_name": names.tolist(), "account_number": accounts},
+            schema={"plan_code": pl.String, "customer_name": pl.String, "account_number": pl.Float64},
+        )
     import pandas as pd  # type: ignore[import-untyped]
 
     return pd.DataFrame({"plan_code": plans, "customer_name": names, "account_number": accounts})

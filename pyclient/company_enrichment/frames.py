@@ -120,7 +120,15 @@ def _values(series: Any, kind: str) -> list[str | None] | None:
     import pyarrow.compute as pc  # type: ignore[import-untyped]
 
     if kind == "polars":
-        array = series.to_arrow()
+        import polars as pl
+
+        if series.dtype == pl.Object:  # Python objects, which Arrow cannot take as they are
+            try:
+                array = pa.array(series.to_list(), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                raise TypeError(f"column {series.name!r}: an Object column mixing kinds of values: cast it") from exc
+        else:
+            array = series.to_arrow()
     else:
         try:
             array = pa.array(series, from_pandas=True)
@@ -128,6 +136,8 @@ def _values(series: Any, kind: str) -> list[str | None] | None:
             array = pa.array(series.astype(str).where(series.notna(), None), from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
+    if pa.types.is_floating(array.type):  # polars keeps NaN apart from null
+        array = pc.if_else(pc.fill_null(pc.is_nan(array), False), pa.scalar(None, array.type), array)
     string = pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
     text = array if string else pc.cast(array, pa.string())
     blank = pc.equal(pc.utf8_trim_whitespace(text), "")

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from company_enrichment.columns import RESULT_FIELDS
 from company_enrichment.db import EnrichmentDB
-from company_enrichment.frames import resolve_frame
+from company_enrichment.frames import _values, resolve_frame
 from company_enrichment.models import CompanyRecord, MappingRow
 from company_enrichment.service import CompanyEnrichmentService
 
@@ -149,6 +149,22 @@ def test_string_category_and_mixed_dtypes_and_an_empty_frame(db: EnrichmentDB, t
     ]
     assert _pandas_rows(out) == _expected(db, records)
     assert list(out["company_id"]) == ["600000101", "600000102", "600000102"]
+    # polars keeps NaN apart from null: a NaN number counts as absent too; an Object column is taken as text.
+    floats = pl.DataFrame(
+        {"customer_name": [f"{tag}客户甲", f"{tag}客户甲"], "account_number": [float("nan"), 7.0]}
+    ).with_columns(pl.Series("account_name", [None, f"{tag}-X"], dtype=pl.Object))
+    got = resolve_frame(floats, service_or_db=db, plan_only=True)
+    preview = db.preview_company_ids(
+        [
+            CompanyRecord(customer_name=f"{tag}客户甲"),
+            CompanyRecord(customer_name=f"{tag}客户甲", account_name=f"{tag}-X", account_number="7"),
+        ]
+    )
+    assert [tuple(r) for r in got.select(RESULT_FIELDS).rows()] == [
+        (r.company_id, r.status.value, r.source, r.match_type, r.temp_id, r.request_id) for r in preview
+    ]
+    assert _values(pl.Series([1.0, float("nan"), None]), "polars") == ["1", None, None]
+    assert _values(pl.Series([" ", None], dtype=pl.Object), "polars") is None
     empty = resolve_frame(pl.DataFrame({"customer_name": []}, schema={"customer_name": pl.String}), service_or_db=db)
     assert empty.height == 0 and empty.columns == ["customer_name", *RESULT_FIELDS]
 
