@@ -64,22 +64,24 @@ def resolve_frame(
     clash = [name for name in added if name in _columns_of(df)]
     if clash:
         raise ValueError(f"the frame already has the column(s) {', '.join(clash)} that resolution adds: drop or rename")
-    columns = RecordColumns(*(None if name is None else _values(df[name], kind) for name in names))
+    # Arrow arrays of text; each chunk becomes lists only when it is sent, so one chunk at a time is in Python.
+    arrays = [None if name is None else _text(df[name], kind) for name in names]
     service = service_or_db if isinstance(service_or_db, CompanyEnrichmentService) else _plain(service_or_db)
     size = len(df)
 
     def batches() -> Iterator[RecordColumns]:
         for start, stop in chunk_bounds(size, chunk_size):
-            yield columns.slice(start, stop)
+            yield RecordColumns(*(None if a is None else a.slice(start, stop - start).to_pylist() for a in arrays))
 
-    rows: list[ResultRow] = []
+    results: list[list[Any]] = [[] for _ in added]
     for part in service.resolve_batches(batches(), jobs=jobs, preview=plan_only):
-        rows.extend(part)
-    if len(rows) != size:
-        raise RuntimeError(f"the database answered {len(rows)} rows for {size} records")
-    results: list[list[Any]] = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in RESULT_FIELDS]
-    if with_profile:
-        results.extend(_profiles(service.db, rows))
+        answers: list[Sequence[Any]] = [*zip(*part, strict=True)] if part else []
+        if with_profile:
+            answers.extend(_profiles(service.db, part))
+        for column, values in zip(results, answers, strict=False):
+            column.extend(values)
+    if len(results[0]) != size:
+        raise RuntimeError(f"the database answered {len(results[0])} rows for {size} records")
     return _with_columns(df, kind, dict(zip(added, results, strict=True)))
 
 
@@ -114,8 +116,8 @@ def _column_names(df: Any, chosen: Sequence[str | None]) -> list[str | None]:
     return names
 
 
-def _values(series: Any, kind: str) -> list[str | None] | None:
-    """A column as text, through Arrow: null, NaN and blank strings become None; None when all are."""
+def _text(series: Any, kind: str) -> Any:
+    """A column as an Arrow text array: null, NaN and blank strings become null; None when all are."""
     import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.compute as pc  # type: ignore[import-untyped]
 
@@ -144,7 +146,13 @@ def _values(series: Any, kind: str) -> list[str | None] | None:
     text = pc.if_else(pc.fill_null(blank, False), pa.scalar(None, pa.string()), text)
     if text.null_count == len(text):
         return None
-    values: list[str | None] = text.to_pylist()
+    return text
+
+
+def _values(series: Any, kind: str) -> list[str | None] | None:
+    """A column as a list of text (see :func:`_text`); None when every value is absent."""
+    text = _text(series, kind)
+    values: list[str | None] | None = None if text is None else text.to_pylist()
     return values
 
 
