@@ -224,7 +224,8 @@ def test_a_bad_column_name_is_an_error_naming_it(db: EnrichmentDB) -> None:
 
 def test_importing_company_enrichment_imports_no_frame_library() -> None:
     code = (
-        "import sys, company_enrichment, company_enrichment.service, company_enrichment.db, company_enrichment.frames;"
+        "import sys, company_enrichment, company_enrichment.service, company_enrichment.db, company_enrichment.frames,"
+        " company_enrichment.cli, company_enrichment.dagster;"
         "bad = [m for m in ('pandas', 'polars', 'pyarrow') if m in sys.modules]; print(bad); assert not bad"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
