@@ -5,8 +5,10 @@
   :class:`~company_enrichment.service.CompanyEnrichmentService` once per run, with the ``WDH_`` settings for every
   field left unset, and closes them when the run ends. Its inline-lookup budget is the run's.
 * :data:`resolve_company_ids_op` resolves a table of records (any iterable of mappings with the keys
-  ``plan_code``, ``customer_name``, ``account_name``, ``account_number``) with the set-based path; with
-  ``plan_only`` it reports what the database would answer and writes nothing.
+  ``plan_code``, ``customer_name``, ``account_name``, ``account_number``, or a pandas or polars DataFrame with
+  such columns) with the set-based path; with ``plan_only`` it reports what the database would answer and writes
+  nothing. Given a DataFrame it outputs one (:func:`company_enrichment.frames.resolve_frame`, which also adds
+  ``request_id``).
 * :data:`process_lookup_queue_op`, :data:`process_company_lookup_queue_job` and
   :data:`process_company_lookup_queue_schedule` (hourly, stopped until switched on) drain the lookup queue.
 
@@ -33,6 +35,7 @@ from .columns import RecordColumns
 from .db import EnrichmentDB
 from .eqc import EQCClient
 from .errors import ConcurrencyError, ConfigurationError, DatabaseError, DatabaseUnavailableError
+from .frames import is_frame, resolve_frame
 from .models import QueueRunStats, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
 from .service import MAX_JOBS, CompanyEnrichmentService, check_jobs, default_worker_name
@@ -294,13 +297,7 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         """
         if not 1 <= chunk_size <= 100_000:
             raise ValueError("chunk_size must be between 1 and 100000")
-        check_jobs(jobs)
-        if jobs > self.pool_max_size:
-            dg.get_dagster_logger().warning(
-                f"jobs {jobs} is more than pool_max_size {self.pool_max_size}: resolving {self.pool_max_size} "
-                "chunks at once"
-            )
-            jobs = self.pool_max_size
+        jobs = self._jobs(jobs)
         service = self.service
         chunks: deque[list[Mapping[str, Any]]] = deque()
 
@@ -334,6 +331,35 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
             plan_only=plan_only,
             inline_lookups_left=None if plan_only else service.sync_lookup_budget,
         )
+
+    def resolve_frame(
+        self, df: Any, *, plan_only: bool = False, chunk_size: int = 5_000, jobs: int = 1
+    ) -> tuple[Any, ResolutionReport]:
+        """:meth:`resolve_records` for a pandas or polars DataFrame: the frame with the result columns added (see
+        :func:`company_enrichment.frames.resolve_frame`) and a report whose ``records`` is empty."""
+        jobs = self._jobs(jobs)
+        service = self.service
+        with _database_errors_fail_the_step():
+            out = resolve_frame(df, service_or_db=service, plan_only=plan_only, jobs=jobs, chunk_size=chunk_size)
+        counts: Counter[str] = Counter({status.value: 0 for status in ResolutionStatus})
+        counts.update(out["status"].to_list())
+        report = ResolutionReport(
+            records=[],
+            counts=dict(counts),
+            plan_only=plan_only,
+            inline_lookups_left=None if plan_only else service.sync_lookup_budget,
+        )
+        return out, report
+
+    def _jobs(self, jobs: int) -> int:
+        check_jobs(jobs)
+        if jobs > self.pool_max_size:
+            dg.get_dagster_logger().warning(
+                f"jobs {jobs} is more than pool_max_size {self.pool_max_size}: resolving {self.pool_max_size} "
+                "chunks at once"
+            )
+            return self.pool_max_size
+        return jobs
 
     def process_lookup_queue(self, *, batch_size: int = 50, max_requests: int | None = None) -> QueueRunStats:
         """Drain what is due in the lookup queue (or ``max_requests`` of it); see the service's method.
@@ -408,24 +434,36 @@ class ResolveCompanyIdsConfig(dg.Config):
     ins={
         "records": dg.In(
             dagster_type=dg.Any,
-            description="An iterable of mappings with keys plan_code, customer_name, account_name, account_number.",
+            description="An iterable of mappings with keys plan_code, customer_name, account_name, account_number, "
+            "or a pandas or polars DataFrame with such columns.",
         )
     },
-    out=dg.Out(description="The records, each with company_id, status, source, match_type and temp_id added."),
+    out=dg.Out(
+        dagster_type=dg.Any,
+        description="The records, each with company_id, status, source, match_type and temp_id added; given a "
+        "DataFrame, the same kind of frame with those columns and request_id added.",
+    ),
     description="Resolve records to company ids (set-based, the run's inline EQC budget); plan_only writes nothing.",
 )
 def resolve_company_ids_op(
     context: dg.OpExecutionContext,
     config: ResolveCompanyIdsConfig,
     company_enrichment: CompanyEnrichmentResource,
-    records: Iterable[Mapping[str, Any]],
-) -> list[dict[str, Any]]:
-    report = company_enrichment.resolve_records(
-        records, plan_only=config.plan_only, chunk_size=config.chunk_size, jobs=config.jobs
-    )
+    records: Any,
+) -> Any:
+    output: Any
+    if is_frame(records):
+        output, report = company_enrichment.resolve_frame(
+            records, plan_only=config.plan_only, chunk_size=config.chunk_size, jobs=config.jobs
+        )
+    else:
+        report = company_enrichment.resolve_records(
+            records, plan_only=config.plan_only, chunk_size=config.chunk_size, jobs=config.jobs
+        )
+        output = report.records
     context.log.info(report.summary())
     context.add_output_metadata(report.metadata())
-    return report.records
+    return output
 
 
 # ------------------------------------------------------------------------------------------------ queue

@@ -125,6 +125,11 @@ class CompanyEnrichmentService:
         self._lock = threading.Lock()
 
     @property
+    def db(self) -> EnrichmentDB:
+        """The database this service resolves against."""
+        return self._db
+
+    @property
     def worker_name(self) -> str:
         return self._worker
 

@@ -195,6 +195,63 @@ def closed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.mark.parametrize("jobs", [1, 3])
+def test_resolve_op_given_a_pandas_frame_outputs_one_with_the_records_answers(world: World, jobs: int) -> None:
+    """The same eleven records as a pandas frame (a non-default index, NaN for gaps): a frame out, with the answers
+    the records get as mappings, in order, the index kept, the budget spent the same way."""
+    import pandas as pd  # type: ignore[import-untyped]
+
+    world.load_mappings()
+    frame = pd.DataFrame(world.records(), index=[100 + 3 * i for i in range(11)])
+    result = _resolve(world, world.resource(budget=3), frame, jobs=jobs)
+    assert result.success
+    out = result.output_for_node("resolve_company_ids_op")
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.index) == list(frame.index) and out["note"].iloc[10] == "kept"
+    assert list(out["status"]) == [
+        "success_internal",
+        "success_internal",
+        "success_external",
+        "temp_assigned",
+        "success_external",
+        "success_external",
+        "pending_lookup",
+        "pending_lookup",
+        "temp_assigned",
+        "temp_assigned",
+        "temp_assigned",
+    ]
+    assert list(out["company_id"].iloc[:3]) == ["600000001", "600000002", "690000001"]
+    assert out["request_id"].iloc[6:8].notna().all()
+    assert _metadata(result, "resolve_company_ids_op") == {
+        "success_internal": 2,
+        "success_external": 3,
+        "pending_lookup": 2,
+        "temp_assigned": 4,
+        "records": 11,
+        "plan_only": False,
+        "inline_lookups_left": 0,
+    }
+    assert world.searches() == 3
+
+
+def test_resolve_op_given_a_polars_frame_plan_only_writes_nothing(world: World) -> None:
+    import polars as pl
+
+    world.load_mappings()
+    rows = [{k: r.get(k) for k in ("plan_code", "customer_name", "account_name")} for r in world.records()]
+    frame = pl.DataFrame(rows)
+    before = world.snapshot()
+    result = _resolve(world, world.resource(budget=3), frame, plan_only=True)
+    assert result.success
+    out = result.output_for_node("resolve_company_ids_op")
+    assert isinstance(out, pl.DataFrame) and out.height == 11
+    assert out["status"].to_list()[:2] == ["success_internal", "success_internal"]
+    assert out["request_id"].null_count() == 11
+    assert world.snapshot() == before and world.searches() == 0
+    assert _metadata(result, "resolve_company_ids_op")["plan_only"] is True
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
 def test_resolve_op_resolves_with_the_runs_budget_and_reports_by_status(
     world: World, closed: list[str], jobs: int
 ) -> None:
