@@ -31,7 +31,7 @@ from .cli_history import register_history_commands
 from .cli_ops import metrics_server, notice, own_logging, register_options
 from .cli_review import review_app
 from .columns import RecordColumns, ResultRow
-from .csvio import CsvTable, open_table, require_columns, write_atomically
+from .csvio import CsvTable, normalize_encoding, open_table, require_columns, write_atomically
 from .db import EnrichmentDB
 from .eqc import EQCClient, EQCConfigurationError, EQCObserver
 from .errors import ConfigurationError, DatabaseError, InputError, UsageError
@@ -177,14 +177,40 @@ def resolve(
             "the same for any value."
         ),
     ] = 1,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="The input's encoding: utf-8, gb18030 or gbk (any case; gbk is read as gb18030, its superset). "
+            "Default: the one a byte-order mark names, else utf-8."
+        ),
+    ] = None,
+    output_encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="The output's encoding (utf-8, gb18030 or gbk); default: the input's. Written without a byte-order "
+            "mark."
+        ),
+    ] = None,
 ) -> None:
     """Resolve every record of a CSV file; write it back with company_id, status, source, match_type, temp_id,
     request_id."""
     with errors_reported():
         if not 1 <= jobs <= MAX_JOBS:
             raise UsageError(f"--jobs must be between 1 and {MAX_JOBS} (connections used at once), got {jobs}")
+        out_codec = None
+        for option, name in (("--encoding", encoding), ("--output-encoding", output_encoding)):
+            try:
+                codec = None if name is None else normalize_encoding(name)
+            except ValueError as exc:
+                raise UsageError(f"{option}: {exc}") from None
+            if option == "--output-encoding":
+                out_codec = codec
         settings = load_settings()
-        table = open_table(input_csv)
+        table = open_table(
+            input_csv,
+            encoding=encoding,
+            encoding_hint="give --encoding gb18030 if it is a GB18030/GBK file, or save it as UTF-8",
+        )
         columns = _record_columns(
             table, (plan_code_column, customer_name_column, account_name_column, account_number_column)
         )
@@ -200,7 +226,15 @@ def resolve(
             )
             writer = _ResultWriter(db, with_profile=with_profile)
             counts, too_long = _resolve_file(
-                table, columns, None if plan_only else target, total, batch_size, service, writer, jobs=jobs
+                table,
+                columns,
+                None if plan_only else target,
+                total,
+                batch_size,
+                service,
+                writer,
+                jobs=jobs,
+                encoding=out_codec or table.encoding,
             )
             if eqc is not None:
                 eqc.close()
@@ -300,6 +334,7 @@ def _resolve_file(
     results_writer: _ResultWriter,
     *,
     jobs: int = 1,
+    encoding: str = "utf-8",
 ) -> tuple[Counter[str], int]:
     """Resolve the table in batches, writing it to ``target`` (None: a plan-only run, which writes nothing).
 
@@ -339,7 +374,11 @@ def _resolve_file(
             yield _batch_columns(batch, positions)
 
     with ExitStack() as stack:
-        writer = None if target is None else stack.enter_context(write_atomically(target, newline=table.newline))
+        writer = (
+            None
+            if target is None
+            else stack.enter_context(write_atomically(target, newline=table.newline, encoding=encoding))
+        )
         if writer is not None:
             writer.writerow([table.header[i] for i in kept] + result_columns)
         progress = stack.enter_context(
