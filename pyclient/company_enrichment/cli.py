@@ -16,7 +16,7 @@ import signal
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,10 +31,11 @@ from .cli_history import register_history_commands
 from .cli_ops import metrics_server, notice, own_logging, register_options
 from .cli_review import review_app
 from .columns import RecordColumns, ResultRow
-from .csvio import CsvTable, normalize_encoding, open_table, require_columns, write_atomically
+from .csvio import CsvTable, RowWriter, normalize_encoding, open_table, require_columns, write_atomically
 from .db import EnrichmentDB
 from .eqc import EQCClient, EQCConfigurationError, EQCObserver
 from .errors import ConfigurationError, DatabaseError, InputError, UsageError
+from .excelio import EXCEL_SUFFIXES, open_excel, write_excel_atomically
 from .models import MappingRow, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
 from .service import MAX_JOBS, CompanyEnrichmentService, default_worker_name
@@ -184,6 +185,13 @@ def resolve(
             "Default: the one a byte-order mark names, else utf-8."
         ),
     ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            help="Excel input: the sheet to read, by name or 0-based index (default the first). Its header is the "
+            "first row with a non-empty cell."
+        ),
+    ] = None,
     output_encoding: Annotated[
         str | None,
         typer.Option(
@@ -206,16 +214,23 @@ def resolve(
             if option == "--output-encoding":
                 out_codec = codec
         settings = load_settings()
-        table = open_table(
-            input_csv,
-            encoding=encoding,
-            encoding_hint="give --encoding gb18030 if it is a GB18030/GBK file, or save it as UTF-8",
+        excel = input_csv.suffix.lower() in EXCEL_SUFFIXES
+        if sheet is not None and not excel:
+            raise UsageError(f"--sheet: {input_csv.name} is not an Excel file ({', '.join(EXCEL_SUFFIXES)})")
+        table: CsvTable = (
+            open_excel(input_csv, sheet=sheet)
+            if excel
+            else open_table(
+                input_csv,
+                encoding=encoding,
+                encoding_hint="give --encoding gb18030 if it is a GB18030/GBK file, or save it as UTF-8",
+            )
         )
         columns = _record_columns(
             table, (plan_code_column, customer_name_column, account_name_column, account_number_column)
         )
         total = table.count_rows()  # a malformed file fails here, before anything is written
-        target = output or input_csv.with_suffix(".resolved.csv")
+        target = output or input_csv.with_suffix(".resolved.xlsx" if excel else ".resolved.csv")
         if not plan_only:
             _check_output(target, "-o" if output else "the output file")
         # One connection per job, one for the inline lookups and the checks between batches.
@@ -374,11 +389,7 @@ def _resolve_file(
             yield _batch_columns(batch, positions)
 
     with ExitStack() as stack:
-        writer = (
-            None
-            if target is None
-            else stack.enter_context(write_atomically(target, newline=table.newline, encoding=encoding))
-        )
+        writer = None if target is None else stack.enter_context(_output_writer(target, table, encoding))
         if writer is not None:
             writer.writerow([table.header[i] for i in kept] + result_columns)
         progress = stack.enter_context(
@@ -402,6 +413,13 @@ def _resolve_file(
                     writer.writerows([[row[i] for i in kept] + [*tail] for row, tail in zip(batch, cells, strict=True)])
             progress.advance(task, len(batch))
     return counts, too_long
+
+
+def _output_writer(target: Path, table: CsvTable, encoding: str) -> AbstractContextManager[RowWriter]:
+    """An .xlsx writer when the target's name ends in .xlsx or .xlsm, else a CSV writer (the input's line endings)."""
+    if target.suffix.lower() in (".xlsx", ".xlsm"):
+        return write_excel_atomically(target)
+    return write_atomically(target, newline=table.newline, encoding=encoding)
 
 
 def _batch_columns(batch: Sequence[Sequence[str]], positions: Sequence[int | None]) -> RecordColumns:
