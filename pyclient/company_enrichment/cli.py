@@ -37,6 +37,7 @@ from .eqc import EQCClient, EQCConfigurationError, EQCObserver
 from .errors import ConfigurationError, DatabaseError, InputError, UsageError
 from .excelio import EXCEL_SUFFIXES, open_excel, write_excel_atomically
 from .models import MappingRow, ResolutionStatus
+from .parquetio import PARQUET_SUFFIXES, open_parquet, write_parquet_atomically
 from .ratelimit import DatabaseRateLimiter
 from .service import MAX_JOBS, CompanyEnrichmentService, default_worker_name
 from .settings import Settings, load_settings
@@ -215,11 +216,14 @@ def resolve(
                 out_codec = codec
         settings = load_settings()
         excel = input_csv.suffix.lower() in EXCEL_SUFFIXES
+        parquet = input_csv.suffix.lower() in PARQUET_SUFFIXES
         if sheet is not None and not excel:
             raise UsageError(f"--sheet: {input_csv.name} is not an Excel file ({', '.join(EXCEL_SUFFIXES)})")
         table: CsvTable = (
             open_excel(input_csv, sheet=sheet)
             if excel
+            else open_parquet(input_csv)
+            if parquet
             else open_table(
                 input_csv,
                 encoding=encoding,
@@ -230,7 +234,9 @@ def resolve(
             table, (plan_code_column, customer_name_column, account_name_column, account_number_column)
         )
         total = table.count_rows()  # a malformed file fails here, before anything is written
-        target = output or input_csv.with_suffix(".resolved.xlsx" if excel else ".resolved.csv")
+        target = output or input_csv.with_suffix(
+            ".resolved.xlsx" if excel else ".resolved.parquet" if parquet else ".resolved.csv"
+        )
         if not plan_only:
             _check_output(target, "-o" if output else "the output file")
         # One connection per job, one for the inline lookups and the checks between batches.
@@ -416,9 +422,12 @@ def _resolve_file(
 
 
 def _output_writer(target: Path, table: CsvTable, encoding: str) -> AbstractContextManager[RowWriter]:
-    """An .xlsx writer when the target's name ends in .xlsx or .xlsm, else a CSV writer (the input's line endings)."""
+    """An .xlsx writer when the target's name ends in .xlsx or .xlsm, a Parquet writer for .parquet or .pq, else a
+    CSV writer (the input's line endings)."""
     if target.suffix.lower() in (".xlsx", ".xlsm"):
         return write_excel_atomically(target)
+    if target.suffix.lower() in PARQUET_SUFFIXES:
+        return write_parquet_atomically(target)
     return write_atomically(target, newline=table.newline, encoding=encoding)
 
 
