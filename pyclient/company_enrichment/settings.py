@@ -103,6 +103,7 @@ class Settings(BaseSettings):
             )
         return self.database.uri
 
+
     def web_database_uri(self) -> str:
         """WDH_WEB_DATABASE__URI, falling back to WDH_DATABASE__URI."""
         return self.web_database.uri or self.require_database_uri()
