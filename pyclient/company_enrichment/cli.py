@@ -217,6 +217,8 @@ def resolve(
         settings = load_settings()
         excel = input_csv.suffix.lower() in EXCEL_SUFFIXES
         parquet = input_csv.suffix.lower() in PARQUET_SUFFIXES
+        if encoding is not None and (excel or parquet):
+            raise UsageError(f"--encoding: {input_csv.name} is not a CSV file (only CSV files have an encoding)")
         if sheet is not None and not excel:
             raise UsageError(f"--sheet: {input_csv.name} is not an Excel file ({', '.join(EXCEL_SUFFIXES)})")
         table: CsvTable = (

@@ -100,7 +100,9 @@ def open_excel(path: Path, *, sheet: str | None = None, column_options: Iterable
         else:
             raise InputError(f"--sheet {sheet!r}: {path.name} has no such sheet (its sheets: {', '.join(names)})")
         found = book.get_sheet_by_name(name)
-        first_row = found.start[0] + 1 if found.start is not None else 1
+        # calamine's rows start at the sheet's row 1 (empty rows above the used range included), so the row
+        # numbers are Excel's; its columns start at the first used column.
+        first_row = 1
         header: list[str] | None = None
         header_row = 0
         for offset, row in enumerate(found.iter_rows()):

@@ -112,3 +112,13 @@ def test_sheet_is_refused_for_a_csv_file(env: dict[str, str], tmp_path: Path) ->
     records = write(tmp_path / "in.csv", "customer_name\nA\n")
     result = runner.invoke(app, ["resolve", str(records), "--sheet", "1"])
     assert result.exit_code == 2 and "--sheet: in.csv is not an Excel file" in result.output
+
+
+def test_excel_errors_name_the_sheet_row_and_encoding_is_refused(env: dict[str, str], tmp_path: Path) -> None:
+    book = _workbook(tmp_path / "in.xlsx", {"s": [[], ["customer_name"], ["A"], ["B", "stray"]]})
+    result = runner.invoke(app, ["resolve", str(book), "-o", str(tmp_path / "out.xlsx")])
+    assert result.exit_code == 1, result.output
+    assert "line 4: a cell beyond the header's 1 columns is not empty" in " ".join(result.output.split())
+    result = runner.invoke(app, ["resolve", str(book), "--encoding", "gbk"])
+    assert result.exit_code == 2 and "--encoding: in.xlsx is not a CSV file" in " ".join(result.output.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.xlsx"]
