@@ -143,7 +143,14 @@ RECORD_COLUMNS = (
 
 @app.command()
 def resolve(
-    input_csv: Annotated[Path, typer.Argument(metavar="INPUT.csv", help="Records to resolve.")],
+    input_csv: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT.csv",
+            help="Records to resolve: CSV, Excel (.xlsx/.xls/.xlsm, extra [excel]) or Parquet (.parquet, extra "
+            "[parquet]).",
+        ),
+    ],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Where to write (default: INPUT.resolved.csv).")
     ] = None,

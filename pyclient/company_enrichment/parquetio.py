@@ -64,7 +64,7 @@ def open_parquet(path: Path) -> ParquetTable:
         raise InputError(f"{path}: no such file")
     try:
         with _parquet().ParquetFile(str(path)) as file:
-            header = [str(name).strip() for name in file.schema_arrow.names]
+            header = [str(name) for name in file.schema_arrow.names]  # as they are: rows() reads them by name
     except InputError:
         raise
     except Exception as exc:  # pyarrow's errors are several classes
