@@ -13,7 +13,7 @@ started=$(date +%s)
 step() { printf '\n==> %s\n' "$*"; }
 
 step "bootstrap (system packages, Python venv, Node.js and Java for the examples, chromium for the web console)"
-BOOTSTRAP_EXTRAS=dev,dagster,web,pandas,polars BOOTSTRAP_LANGUAGES=1 BOOTSTRAP_BROWSER=1 scripts/bootstrap.sh
+BOOTSTRAP_EXTRAS=dev,dagster,web,pandas,polars,excel,parquet BOOTSTRAP_LANGUAGES=1 BOOTSTRAP_BROWSER=1 scripts/bootstrap.sh
 # shellcheck source=scripts/dbenv.sh
 . scripts/dbenv.sh
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)

@@ -16,7 +16,7 @@ import signal
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,11 +31,13 @@ from .cli_history import register_history_commands
 from .cli_ops import metrics_server, notice, own_logging, register_options
 from .cli_review import review_app
 from .columns import RecordColumns, ResultRow
-from .csvio import CsvTable, open_table, require_columns, write_atomically
+from .csvio import CsvTable, RowWriter, normalize_encoding, open_table, require_columns, write_atomically
 from .db import EnrichmentDB
 from .eqc import EQCClient, EQCConfigurationError, EQCObserver
 from .errors import ConfigurationError, DatabaseError, InputError, UsageError
+from .excelio import EXCEL_SUFFIXES, open_excel, write_excel_atomically
 from .models import MappingRow, ResolutionStatus
+from .parquetio import PARQUET_SUFFIXES, open_parquet, write_parquet_atomically
 from .ratelimit import DatabaseRateLimiter
 from .service import MAX_JOBS, CompanyEnrichmentService, default_worker_name
 from .settings import Settings, load_settings
@@ -141,7 +143,14 @@ RECORD_COLUMNS = (
 
 @app.command()
 def resolve(
-    input_csv: Annotated[Path, typer.Argument(metavar="INPUT.csv", help="Records to resolve.")],
+    input_csv: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT.csv",
+            help="Records to resolve: CSV, Excel (.xlsx/.xls/.xlsm, extra [excel]) or Parquet (.parquet, extra "
+            "[parquet]).",
+        ),
+    ],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Where to write (default: INPUT.resolved.csv).")
     ] = None,
@@ -177,19 +186,66 @@ def resolve(
             "the same for any value."
         ),
     ] = 1,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="The input's encoding: utf-8, gb18030 or gbk (any case; gbk is read as gb18030, its superset). "
+            "Default: the one a byte-order mark names, else utf-8."
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            help="Excel input: the sheet to read, by name or 0-based index (default the first). Its header is the "
+            "first row with a non-empty cell."
+        ),
+    ] = None,
+    output_encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="The output's encoding (utf-8, gb18030 or gbk); default: the input's. Written without a byte-order "
+            "mark."
+        ),
+    ] = None,
 ) -> None:
     """Resolve every record of a CSV file; write it back with company_id, status, source, match_type, temp_id,
     request_id."""
     with errors_reported():
         if not 1 <= jobs <= MAX_JOBS:
             raise UsageError(f"--jobs must be between 1 and {MAX_JOBS} (connections used at once), got {jobs}")
+        out_codec = None
+        for option, name in (("--encoding", encoding), ("--output-encoding", output_encoding)):
+            try:
+                codec = None if name is None else normalize_encoding(name)
+            except ValueError as exc:
+                raise UsageError(f"{option}: {exc}") from None
+            if option == "--output-encoding":
+                out_codec = codec
         settings = load_settings()
-        table = open_table(input_csv)
+        excel = input_csv.suffix.lower() in EXCEL_SUFFIXES
+        parquet = input_csv.suffix.lower() in PARQUET_SUFFIXES
+        if encoding is not None and (excel or parquet):
+            raise UsageError(f"--encoding: {input_csv.name} is not a CSV file (only CSV files have an encoding)")
+        if sheet is not None and not excel:
+            raise UsageError(f"--sheet: {input_csv.name} is not an Excel file ({', '.join(EXCEL_SUFFIXES)})")
+        table: CsvTable = (
+            open_excel(input_csv, sheet=sheet)
+            if excel
+            else open_parquet(input_csv)
+            if parquet
+            else open_table(
+                input_csv,
+                encoding=encoding,
+                encoding_hint="give --encoding gb18030 if it is a GB18030/GBK file, or save it as UTF-8",
+            )
+        )
         columns = _record_columns(
             table, (plan_code_column, customer_name_column, account_name_column, account_number_column)
         )
         total = table.count_rows()  # a malformed file fails here, before anything is written
-        target = output or input_csv.with_suffix(".resolved.csv")
+        target = output or input_csv.with_suffix(
+            ".resolved.xlsx" if excel else ".resolved.parquet" if parquet else ".resolved.csv"
+        )
         if not plan_only:
             _check_output(target, "-o" if output else "the output file")
         # One connection per job, one for the inline lookups and the checks between batches.
@@ -200,7 +256,15 @@ def resolve(
             )
             writer = _ResultWriter(db, with_profile=with_profile)
             counts, too_long = _resolve_file(
-                table, columns, None if plan_only else target, total, batch_size, service, writer, jobs=jobs
+                table,
+                columns,
+                None if plan_only else target,
+                total,
+                batch_size,
+                service,
+                writer,
+                jobs=jobs,
+                encoding=out_codec or table.encoding,
             )
             if eqc is not None:
                 eqc.close()
@@ -300,6 +364,7 @@ def _resolve_file(
     results_writer: _ResultWriter,
     *,
     jobs: int = 1,
+    encoding: str = "utf-8",
 ) -> tuple[Counter[str], int]:
     """Resolve the table in batches, writing it to ``target`` (None: a plan-only run, which writes nothing).
 
@@ -339,7 +404,7 @@ def _resolve_file(
             yield _batch_columns(batch, positions)
 
     with ExitStack() as stack:
-        writer = None if target is None else stack.enter_context(write_atomically(target, newline=table.newline))
+        writer = None if target is None else stack.enter_context(_output_writer(target, table, encoding))
         if writer is not None:
             writer.writerow([table.header[i] for i in kept] + result_columns)
         progress = stack.enter_context(
@@ -363,6 +428,16 @@ def _resolve_file(
                     writer.writerows([[row[i] for i in kept] + [*tail] for row, tail in zip(batch, cells, strict=True)])
             progress.advance(task, len(batch))
     return counts, too_long
+
+
+def _output_writer(target: Path, table: CsvTable, encoding: str) -> AbstractContextManager[RowWriter]:
+    """An .xlsx writer when the target's name ends in .xlsx or .xlsm, a Parquet writer for .parquet or .pq, else a
+    CSV writer (the input's line endings)."""
+    if target.suffix.lower() in (".xlsx", ".xlsm"):
+        return write_excel_atomically(target)
+    if target.suffix.lower() in PARQUET_SUFFIXES:
+        return write_parquet_atomically(target)
+    return write_atomically(target, newline=table.newline, encoding=encoding)
 
 
 def _batch_columns(batch: Sequence[Sequence[str]], positions: Sequence[int | None]) -> RecordColumns:

@@ -1,8 +1,9 @@
 """Reading pipeline CSV files strictly: every problem is an :class:`InputError` that names the line.
 
-Files are read as UTF-8 (a byte-order mark is allowed), one physical line at a time and never more
-than ``max_line_bytes`` of a line, so a malformed 200 MB line costs neither the memory nor the time to
-read it whole.
+Files are read as UTF-8 (a byte-order mark is allowed) or GB18030 (which GBK files are: GB18030 is a superset,
+read and written with Python's gb18030 codec), chosen by the caller or by a GB18030 byte-order mark, one physical
+line at a time and never more than ``max_line_bytes`` of a line, so a malformed 200 MB line costs neither the
+memory nor the time to read it whole.
 """
 
 from __future__ import annotations
@@ -20,9 +21,41 @@ from typing import Any, BinaryIO, Protocol
 
 from .errors import InputError
 
-__all__ = ["MAX_LINE_BYTES", "CsvTable", "RowWriter", "open_table", "require_columns", "write_atomically"]
+__all__ = [
+    "ENCODINGS",
+    "MAX_LINE_BYTES",
+    "CsvTable",
+    "RowWriter",
+    "normalize_encoding",
+    "open_table",
+    "require_columns",
+    "write_atomically",
+]
 
 MAX_LINE_BYTES = 1 << 20
+
+#: The encodings a user may name (case-insensitive), each with the codec that reads and writes it. GBK is read and
+#: written as GB18030, its superset: every GBK file is a valid GB18030 file with the same text.
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "gb18030": "gb18030", "gbk": "gb18030"}
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\x84\x31\x95\x33", "gb18030"))
+_NAMES = {"utf-8": "UTF-8", "gb18030": "GB18030"}
+#: What the "not valid ..." error suggests by default (commands with an --encoding option suggest that instead).
+DEFAULT_ENCODING_HINT = "save the file as UTF-8"
+
+
+def normalize_encoding(name: str) -> str:
+    """The codec of an encoding a user named (utf-8, gb18030 or gbk, any case); ValueError for any other."""
+    codec = ENCODINGS.get(name.strip().lower().replace("_", "-"))
+    if codec is None:
+        raise ValueError(f"unknown encoding {name!r}: use utf-8, gb18030 or gbk")
+    return codec
+
+
+def _bom_encoding(path: Path) -> str | None:
+    with path.open("rb") as raw:
+        start = raw.read(4)
+    return next((codec for bom, codec in _BOMS if start.startswith(bom)), None)
 
 
 @dataclass(frozen=True)
@@ -34,6 +67,9 @@ class CsvTable:
     max_line_bytes: int = MAX_LINE_BYTES
     newline: str = "\n"
     """The header's line ending ("\r\n" or "\n"): files written from this one use the same."""
+    encoding: str = "utf-8"
+    """The codec the file is read with ("utf-8" or "gb18030"); a byte-order mark is skipped."""
+    encoding_hint: str = DEFAULT_ENCODING_HINT
 
     def index_of(self, column: str) -> int:
         return self.header.index(column)
@@ -50,7 +86,7 @@ class CsvTable:
         start (the rows already given are not given again), and that reader names the line and the problem.
         """
         given = 0
-        if self._looks_clean():
+        if self.encoding == "utf-8" and self._looks_clean():
             try:
                 for item in self._rows(self._fast_lines(), skip_blank):
                     yield item
@@ -67,7 +103,7 @@ class CsvTable:
         InputError for the first malformed line. A clean file is counted by the csv module alone (the length of
         each row, counted in C); anything else is counted by :meth:`rows`."""
         width = len(self.header)
-        if self._looks_clean():
+        if self.encoding == "utf-8" and self._looks_clean():
             try:
                 with self.path.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
                     csv.field_size_limit(self.max_line_bytes)
@@ -86,7 +122,13 @@ class CsvTable:
     def _rows(self, fast: Iterator[str] | None, skip_blank: bool) -> Iterator[tuple[int, list[str]]]:
         """The rows of the line-by-line reader (``fast`` None), or of ``fast``, whose errors are not InputErrors."""
         with ExitStack() as stack:
-            lines = _lines(stack.enter_context(self.path.open("rb")), self.max_line_bytes) if fast is None else fast
+            lines = (
+                _lines(
+                    stack.enter_context(self.path.open("rb")), self.max_line_bytes, self.encoding, self.encoding_hint
+                )
+                if fast is None
+                else fast
+            )
             reader = csv.reader(lines, strict=True)
             if fast is None:
                 _read_row(reader, 0)  # the header, checked by open_table
@@ -132,14 +174,19 @@ def open_table(
     any_of: Sequence[str] = (),
     all_of: Sequence[str] = (),
     column_options: Sequence[str] = (),
+    encoding: str | None = None,
+    encoding_hint: str = DEFAULT_ENCODING_HINT,
 ) -> CsvTable:
     """Open a CSV file and check its header: every column in ``all_of``, at least one in ``any_of``.
 
-    ``column_options``: the command's options that name columns, suggested by a missing column's error."""
+    ``column_options``: the command's options that name columns, suggested by a missing column's error.
+    ``encoding``: utf-8, gb18030 or gbk (any case); None: the one its byte-order mark names, else UTF-8.
+    ``encoding_hint``: what the error for an undecodable line suggests."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    codec = (_bom_encoding(path) or "utf-8") if encoding is None else normalize_encoding(encoding)
     with path.open("rb") as raw:
-        reader = csv.reader(_lines(raw, MAX_LINE_BYTES), strict=True)
+        reader = csv.reader(_lines(raw, MAX_LINE_BYTES, codec, encoding_hint), strict=True)
         header = _read_row(reader, 0)
         raw.seek(0)
         newline = "\r\n" if raw.readline(MAX_LINE_BYTES + 1).endswith(b"\r\n") else "\n"
@@ -149,7 +196,7 @@ def open_table(
     duplicates = sorted({h for h in header if header.count(h) > 1})
     if duplicates:
         raise InputError(f"duplicate column(s) in the header: {', '.join(duplicates)}", line=1)
-    table = CsvTable(path=path, header=header, newline=newline)
+    table = CsvTable(path=path, header=header, newline=newline, encoding=codec, encoding_hint=encoding_hint)
     require_columns(table, any_of=any_of, all_of=all_of, column_options=column_options)
     return table
 
@@ -182,8 +229,12 @@ def _read_row(reader: Iterator[list[str]], previous_line: int) -> list[str] | No
         raise InputError(f"malformed CSV: {exc}", line=previous_line + 1) from None
 
 
-def _lines(raw: BinaryIO, max_line_bytes: int) -> Iterator[str]:
-    """Decoded physical lines, checked for length and encoding."""
+def _lines(
+    raw: BinaryIO, max_line_bytes: int, encoding: str = "utf-8", hint: str = DEFAULT_ENCODING_HINT
+) -> Iterator[str]:
+    """Decoded physical lines, checked for length and encoding. (No byte of a multi-byte GB18030 character is a
+    newline, carriage return, comma or quote, so the lines are split and parsed as in UTF-8.)"""
+    bom = next(b for b, codec in _BOMS if codec == encoding)
     csv.field_size_limit(max_line_bytes)
     number = 0
     while True:
@@ -195,14 +246,14 @@ def _lines(raw: BinaryIO, max_line_bytes: int) -> Iterator[str]:
             raise InputError(f"line longer than {max_line_bytes} bytes; is this a CSV file?", line=number)
         if (nul := line.find(b"\x00")) >= 0:
             raise InputError(f"contains a NUL byte at byte {nul + 1}; text fields cannot hold NUL", line=number)
-        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
+        if number == 1 and line.startswith(bom):
+            line = line[len(bom) :]
         try:
-            yield line.decode("utf-8")
+            yield line.decode(encoding)
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"not valid UTF-8 (byte 0x{line[exc.start]:02x} at byte {exc.start + 1} of the line); "
-                "save the file as UTF-8",
+                f"not valid {_NAMES[encoding]} (byte 0x{line[exc.start]:02x} at byte {exc.start + 1} of the line); "
+                f"{hint}",
                 line=number,
             ) from None
 
@@ -214,15 +265,16 @@ class RowWriter(Protocol):
 
 
 @contextmanager
-def write_atomically(target: Path, *, newline: str = "\n") -> Iterator[RowWriter]:
-    """A CSV writer (UTF-8, lines ending in ``newline``) on a temporary file next to ``target``, renamed onto it when
-    the block ends without an error, with the mode the umask gives a new file. On an error the temporary file is
-    removed and ``target`` is left as it was: a reader never sees half a file."""
+def write_atomically(target: Path, *, newline: str = "\n", encoding: str = "utf-8") -> Iterator[RowWriter]:
+    """A CSV writer (in ``encoding``, UTF-8 unless told, never with a byte-order mark; lines ending in ``newline``)
+    on a temporary file next to ``target``, renamed onto it when the block ends without an error, with the mode the
+    umask gives a new file. On an error the temporary file is removed and ``target`` is left as it was: a reader
+    never sees half a file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         # mkstemp makes the file 0600; give it the mode a file created normally would have.
         os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
             yield csv.writer(out, lineterminator=newline)
         os.replace(tmp, target)
     except BaseException:
