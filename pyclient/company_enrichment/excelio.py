@@ -117,6 +117,16 @@ def open_excel(path: Path, *, sheet: str | None = None, column_options: Iterable
     while header and not header[-1].strip():
         header.pop()
     header = [h.strip() for h in header]
+    blank = [i for i, h in enumerate(header) if not h]
+    if blank:
+        # A header cell merged with its neighbour (or left empty) names no column: Excel keeps a merged cell's
+        # value in its first cell only. Refused rather than read as a column with no name.
+        after = f" after {header[blank[0] - 1]!r}" if blank[0] > 0 else ""
+        raise InputError(
+            f"the header's column {blank[0] + 1}{after} has no name (a merged or empty header cell): give every "
+            "column its own name in one header row",
+            line=header_row,
+        )
     duplicates = sorted({h for h in header if header.count(h) > 1})
     if duplicates:
         raise InputError(f"duplicate column(s) in the header: {', '.join(duplicates)}", line=header_row)

@@ -108,6 +108,25 @@ def test_resolve_rejects_an_empty_or_missing_sheet_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.xlsx"]
 
 
+def test_a_sheet_with_merged_header_cells_is_refused_naming_the_column(env: dict[str, str], tmp_path: Path) -> None:
+    """Excel keeps a merged cell's value in its first cell only: a header "客户信息" merged over two columns leaves
+    the second without a name. That is refused (exit 1, the column and its neighbour named, nothing written), never
+    read as a column with no name."""
+    path = tmp_path / "merged.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("数据")
+    sheet.merge_range(0, 0, 0, 1, "客户信息")
+    sheet.write_row(0, 2, ["plan_code"])
+    sheet.write_row(1, 0, ["某公司", "备注", "P1"])
+    book.close()
+    result = runner.invoke(app, ["resolve", str(path), "-o", str(tmp_path / "out.xlsx")])
+    assert result.exit_code == 1, result.output
+    flat = " ".join(result.output.split())
+    assert "column 2 after '客户信息' has no name (a merged or empty header cell)" in flat, result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["merged.xlsx"]
+
+
 def test_sheet_is_refused_for_a_csv_file(env: dict[str, str], tmp_path: Path) -> None:
     records = write(tmp_path / "in.csv", "customer_name\nA\n")
     result = runner.invoke(app, ["resolve", str(records), "--sheet", "1"])
