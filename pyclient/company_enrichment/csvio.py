@@ -267,15 +267,23 @@ class RowWriter(Protocol):
 @contextmanager
 def write_atomically(target: Path, *, newline: str = "\n", encoding: str = "utf-8") -> Iterator[RowWriter]:
     """A CSV writer (in ``encoding``, UTF-8 unless told, never with a byte-order mark; lines ending in ``newline``)
-    on a temporary file next to ``target``, renamed onto it when the block ends without an error, with the mode the
-    umask gives a new file. On an error the temporary file is removed and ``target`` is left as it was: a reader
-    never sees half a file."""
+    on a temporary file next to ``target``, renamed onto it when the block ends without an error
+    (:func:`replaced_atomically`): a reader never sees half a file."""
+    with replaced_atomically(target) as tmp, open(tmp, "w", encoding=encoding, newline="") as out:
+        yield csv.writer(out, lineterminator=newline)
+
+
+@contextmanager
+def replaced_atomically(target: Path) -> Iterator[str]:
+    """The path of a temporary file next to ``target``, with the mode the umask gives a new file, for the block to
+    write; renamed onto ``target`` when the block ends without an error. On an error the temporary file is removed
+    and ``target`` is left as it was. Every output writer (CSV, Excel, Parquet) writes through this."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         # mkstemp makes the file 0600; give it the mode a file created normally would have.
         os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
-            yield csv.writer(out, lineterminator=newline)
+        os.close(fd)
+        yield tmp
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

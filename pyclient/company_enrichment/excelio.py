@@ -10,15 +10,13 @@ read as text: a number that is an integer (an account number, a plan code) as it
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .csvio import CsvTable, RowWriter, _umask, require_columns
+from .csvio import CsvTable, RowWriter, replaced_atomically, require_columns
 from .errors import InputError
 
 __all__ = ["EXCEL_SUFFIXES", "ExcelTable", "open_excel", "write_excel_atomically"]
@@ -141,20 +139,12 @@ def write_excel_atomically(target: Path, *, sheet: str = "resolved") -> Iterator
     renamed onto it when the block ends without an error; on an error nothing is left behind."""
     import xlsxwriter  # type: ignore[import-untyped]
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())
+    with replaced_atomically(target) as tmp:
         book = xlsxwriter.Workbook(tmp, {"constant_memory": True})
         try:
-            writer = _SheetWriter(book.add_worksheet(sheet[:31] or "resolved"))
-            yield writer
+            yield _SheetWriter(book.add_worksheet(sheet[:31] or "resolved"))
         finally:
             book.close()
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class _SheetWriter:

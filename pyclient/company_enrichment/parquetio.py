@@ -8,15 +8,13 @@ The output is written with every column a nullable string, one row group per bat
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .csvio import CsvTable, RowWriter, _umask, require_columns
+from .csvio import CsvTable, RowWriter, replaced_atomically, require_columns
 from .errors import InputError
 from .excelio import cell_text
 
@@ -83,19 +81,12 @@ def open_parquet(path: Path) -> ParquetTable:
 def write_parquet_atomically(target: Path) -> Iterator[RowWriter]:
     """A Parquet writer (every column a nullable string; the first row written is the header) on a temporary file
     next to ``target``, renamed onto it when the block ends without an error; on an error nothing is left."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    writer = _ParquetWriter(tmp)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())
+    with replaced_atomically(target) as tmp:
+        writer = _ParquetWriter(tmp)
         try:
             yield writer
         finally:
             writer.close()
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class _ParquetWriter:
