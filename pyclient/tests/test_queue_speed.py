@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from explain_support import auto_explained
 from psycopg.types.json import Jsonb
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -24,22 +25,6 @@ def _enqueue(conn: Conn, names: list[str]) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def _analyzed_plans(conn: Conn, sql: str, params: tuple[Any, ...]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    plans: list[str] = []
-    conn.add_notice_handler(lambda diag: plans.append(diag.message_primary or ""))
-    conn.execute("LOAD 'auto_explain'")
-    conn.execute("SET auto_explain.log_min_duration = 0")
-    conn.execute("SET auto_explain.log_nested_statements = on")
-    conn.execute("SET auto_explain.log_analyze = on")
-    conn.execute("SET auto_explain.log_timing = off")
-    conn.execute("SET client_min_messages = log")
-    try:
-        rows = conn.execute(sql, params).fetchall()
-    finally:
-        conn.execute("RESET client_min_messages")
-    return plans, rows
-
-
 def test_a_claim_reads_each_claimed_row_once_beside_many_settled_rows(db_uri: str, empty_queue: None, tag: str) -> None:
     with psycopg.connect(db_uri, autocommit=True) as conn:
         conn.execute(
@@ -49,8 +34,8 @@ def test_a_claim_reads_each_claimed_row_once_beside_many_settled_rows(db_uri: st
         )
         ids = _enqueue(conn, [f"{tag}-待领-{i}" for i in range(60)])
         conn.execute("ANALYZE enterprise.lookup_requests")
-        plans, rows = _analyzed_plans(
-            conn, "SELECT id, status FROM enterprise.claim_lookups(batch_size => 50, worker => 'speed')", ()
+        plans, rows = auto_explained(
+            conn, "SELECT id, status FROM enterprise.claim_lookups(batch_size => 50, worker => 'speed')", analyze=True
         )
     assert len(rows) == 50 and {int(r[0]) for r in rows} <= set(ids)
     update = [p for p in plans if "Update on lookup_requests" in p and "LockRows" in p]
