@@ -29,7 +29,7 @@ from company_enrichment.standin import EQCStandin
 from company_enrichment.web.app import create_app
 from psycopg.conninfo import make_conninfo
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -186,7 +186,22 @@ def screenshot(browser: WebDriver, name: str) -> None:
 
 
 def wait(browser: WebDriver, condition: Any, timeout: float = 10) -> Any:
-    return WebDriverWait(browser, timeout).until(condition)
+    """Wait for a condition; htmx may swap an element between finding it and reading it, so a stale
+    reference means "look again", not failure."""
+    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+
+
+def queue_figures(browser: WebDriver) -> dict[str, str]:
+    """The queue page's figures, read in one script so that the every-3-s refresh, which replaces them,
+    cannot swap an element out between finding it and reading it."""
+    figures: dict[str, str] = browser.execute_script(
+        """const out = {};
+        for (const e of document.querySelectorAll('.figure')) {
+            out[e.dataset.figure] = e.querySelector('b').textContent.trim();
+        }
+        return out;"""
+    )
+    return figures
 
 
 def section(browser: WebDriver, request_id: int) -> Any:
@@ -414,10 +429,7 @@ def test_the_queue_page_shows_the_databases_counts_and_requeues_failed_requests(
     stats = db.queue_stats()
     assert (stats.failed, stats.review) == (1, 1)
     browser.get(f"{admin_console.url}/queue")
-    figures = {
-        e.get_attribute("data-figure"): e.find_element(By.TAG_NAME, "b").text
-        for e in browser.find_elements(By.CSS_SELECTOR, ".figure")
-    }
+    figures = queue_figures(browser)
     expected = {
         "pending": stats.pending,
         "review": stats.review,
@@ -435,7 +447,7 @@ def test_the_queue_page_shows_the_databases_counts_and_requeues_failed_requests(
     db.enqueue_lookup(f"{names.tag}新排队公司")
     wait(
         browser,
-        lambda b: b.find_element(By.CSS_SELECTOR, "[data-figure='pending'] b").text == str(db.queue_stats().pending),
+        lambda b: queue_figures(b)["pending"] == str(db.queue_stats().pending),
         timeout=10,
     )
     browser.find_element(By.ID, "requeue").click()
@@ -455,7 +467,7 @@ def test_the_reader_sees_the_queue_but_no_requeue_button(
     assert db.claim_lookup(failing.id, "web-test") is not None
     db.fail_lookup(failing.id, "web-test", "boom", max_attempts=1)
     browser.get(f"{reader_console.url}/queue")
-    assert browser.find_element(By.CSS_SELECTOR, "[data-figure='failed'] b").text == "1"
+    assert queue_figures(browser)["failed"] == "1"
     assert "boom" in browser.find_element(By.ID, "failed").text
     assert not browser.find_elements(By.ID, "requeue")
 
