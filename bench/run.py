@@ -17,7 +17,7 @@ from pathlib import Path
 from bench_batch_mix import run as run_mix
 from bench_client import run_cli, run_dagster, run_economy, run_transfer
 from bench_history import run_negcache, run_prune
-from bench_queue import run_queue, run_temp
+from bench_queue import BEFORE, run_queue, run_temp
 from bench_resolution import run as run_resolution
 from common import ROOT, Report, drop_database, machine_facts
 
@@ -72,14 +72,14 @@ def chart(report: Report, path: Path) -> None:
     queue = report.series.get("queue_cycles_per_second", {})
     if queue:
         keys = list(queue["ours"])
-        names = [n for n in ("ours", "@v0.2.1", "procrastinate", "pgqueuer") if n in queue]
+        names = [n for n in ("ours", BEFORE, "procrastinate", "pgqueuer") if n in queue]
         width = 0.8 / len(names)
         for offset, name in enumerate(names):
             right.bar(
                 [i + (offset - (len(names) - 1) / 2) * width for i in range(len(keys))],
                 [queue[name][k] for k in keys],
                 width,
-                label=name if name != "@v0.2.1" else "ours, v0.2.1",
+                label=name if name != BEFORE else f"ours, {BEFORE.lstrip('@')}",
             )
         right.set_xticks(range(len(keys)), [k.replace("x", " workers, batch ") for k in keys], fontsize=8)
         right.set_ylabel("claim -> complete cycles per second")

@@ -1,14 +1,18 @@
 -- Deploy company_enrichment:function_configure_lookup_queue to pg
--- (reworked for v0.2.0: auto_accept_confidence; calls without it work as before)
+-- (reworked for v0.2.0: auto_accept_confidence; reworked after v0.3.0:
+-- settle_synchronous_commit; calls without them work as before)
 -- requires: table_queue_settings
 -- requires: table_queue_settings_auto_accept
+-- requires: table_queue_settings_settle_commit
 
 BEGIN;
+
+SET LOCAL ROLE enrichment_owner;
 
 -- Changes the queue policy; arguments left NULL keep their value. Returns the
 -- settings in force. (failed_retry_after cannot be set back to NULL here: the
 -- owner can UPDATE enterprise.queue_settings for that.)
-DROP FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval);
+DROP FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric);
 
 CREATE FUNCTION enterprise.configure_lookup_queue(
     max_attempts           integer  DEFAULT NULL,
@@ -17,7 +21,8 @@ CREATE FUNCTION enterprise.configure_lookup_queue(
     default_lease          interval DEFAULT NULL,
     negative_cache_period  interval DEFAULT NULL,
     failed_retry_after     interval DEFAULT NULL,
-    auto_accept_confidence numeric  DEFAULT NULL)
+    auto_accept_confidence numeric  DEFAULT NULL,
+    settle_synchronous_commit text  DEFAULT NULL)
 RETURNS enterprise.queue_settings
 LANGUAGE plpgsql
 VOLATILE
@@ -35,6 +40,9 @@ BEGIN
            negative_cache_period = COALESCE(configure_lookup_queue.negative_cache_period, s.negative_cache_period),
            failed_retry_after    = COALESCE(configure_lookup_queue.failed_retry_after, s.failed_retry_after),
            auto_accept_confidence = COALESCE(configure_lookup_queue.auto_accept_confidence, s.auto_accept_confidence),
+           settle_synchronous_commit = COALESCE(pg_catalog.lower(pg_catalog.btrim(
+                                           configure_lookup_queue.settle_synchronous_commit)),
+                                           s.settle_synchronous_commit),
            updated_at            = pg_catalog.now()
     RETURNING * INTO _s;
     RETURN _s;
@@ -43,19 +51,22 @@ EXCEPTION WHEN check_violation THEN
         ERRCODE = 'invalid_parameter_value',
         MESSAGE = 'invalid queue settings',
         DETAIL  = pg_catalog.format('max_attempts %s, backoff_base %s, backoff_cap %s, default_lease %s, '
-                                    'negative_cache_period %s, failed_retry_after %s, auto_accept_confidence %s',
+                                    'negative_cache_period %s, failed_retry_after %s, auto_accept_confidence %s, '
+                                    'settle_synchronous_commit %L',
                                     max_attempts, backoff_base, backoff_cap, default_lease,
-                                    negative_cache_period, failed_retry_after, auto_accept_confidence),
+                                    negative_cache_period, failed_retry_after, auto_accept_confidence,
+                                    settle_synchronous_commit),
         HINT    = 'max_attempts 1..100; 0 <= backoff_base <= backoff_cap; 0 < default_lease <= 1 day; '
-                  'negative_cache_period and failed_retry_after >= 0; 0 <= auto_accept_confidence <= 1.';
+                  'negative_cache_period and failed_retry_after >= 0; 0 <= auto_accept_confidence <= 1; '
+                  'settle_synchronous_commit on, off, local, remote_write or remote_apply.';
 END;
 $$;
 
-COMMENT ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric) IS
+COMMENT ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric, text) IS
     'Changes the lookup-queue policy (NULL keeps a value) and returns it. Errors: 22023 invalid values.';
 
-REVOKE ALL ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric)
+REVOKE ALL ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric, text)
     TO enrichment_admin;
 
 COMMIT;

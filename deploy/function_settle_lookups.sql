@@ -1,7 +1,12 @@
 -- Deploy company_enrichment:function_settle_lookups to pg
+-- (reworked after v0.3.0: the transaction commits with
+-- queue_settings.settle_synchronous_commit, off unless a DBA says otherwise)
 -- requires: function_settle_lookups_private
+-- requires: table_queue_settings_settle_commit
 
 BEGIN;
+
+SET LOCAL ROLE enrichment_owner;
 
 -- The worker's answer to held lookups, decided in SQL: element i of
 -- request_ids and candidates is one request and EQC's candidates for it,
@@ -18,6 +23,10 @@ BEGIN;
 -- Rows returned: settled (done), sent to review (review), failed attempts
 -- (pending or failed), then the claimed batch (processing). Requests the
 -- worker no longer holds are skipped: compare ids to see which were lost.
+-- The calling transaction commits with synchronous_commit set to
+-- queue_settings.settle_synchronous_commit (off by default: the commit does
+-- not wait for its WAL flush; a settle lost in a server crash is redone when
+-- its lease runs out, never half-done; see table_queue_settings_settle_commit).
 CREATE OR REPLACE FUNCTION enterprise.settle_lookups(
     worker       text,
     request_ids  bigint[],
@@ -61,6 +70,11 @@ BEGIN
                           COALESCE('a JSON ' || pg_catalog.jsonb_typeof(candidates[_bad]), 'NULL')),
             HINT    = 'Pass EQC''s "list" as it came, [] when EQC found nothing.';
     END IF;
+    -- For the rest of the caller's transaction (is_local): settle_lookups has
+    -- no SET clause for synchronous_commit, so leaving it does not restore it.
+    PERFORM pg_catalog.set_config('synchronous_commit', s.settle_synchronous_commit, true)
+       FROM enterprise.queue_settings AS s
+      WHERE s.singleton;
     RETURN QUERY SELECT * FROM enterprise._settle_lookups(worker, request_ids, candidates, 'eqc',
                                                           claim_next, lease, max_attempts);
 END;

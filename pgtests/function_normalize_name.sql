@@ -1,6 +1,6 @@
 -- normalize_name: contract and the table of inputs and expected keys.
 BEGIN;
-SELECT plan(12);
+SELECT plan(14);
 
 SELECT has_function('enterprise', 'normalize_name', ARRAY['text'], 'normalize_name(text) exists');
 SELECT function_returns('enterprise', 'normalize_name', ARRAY['text'], 'text', 'normalize_name returns text');
@@ -12,6 +12,18 @@ SELECT function_privs_are('enterprise', 'normalize_name', ARRAY['text'], 'enrich
 SELECT function_privs_are('enterprise', 'normalize_name', ARRAY['text'], 'enrichment_admin', ARRAY['EXECUTE'], 'admin can call normalize_name');
 SELECT is((SELECT count(*) FROM unnest(enterprise._name_decorations()) AS d WHERE length(d) NOT BETWEEN 2 AND 3), 0::bigint,
           'every decoration is two or three characters (the fast path of normalize_name compares the last two and three)');
+
+-- _name_decoration_edges writes its two sets out (since 0.4, for speed): exactly the first and the last characters
+-- of the decorations, plus the brackets and punctuation the strip patterns remove.
+SELECT is((SELECT string_agg(c, '' ORDER BY c) FROM regexp_split_to_table((enterprise._name_decoration_edges())[1], '') AS c),
+          (SELECT string_agg(c, '' ORDER BY c)
+             FROM (SELECT left(d, 1) FROM unnest(enterprise._name_decorations()) AS d UNION SELECT '(') AS x(c)),
+          'the start edges are the first characters of the decorations, and "("');
+SELECT is((SELECT string_agg(c, '' ORDER BY c) FROM regexp_split_to_table((enterprise._name_decoration_edges())[2], '') AS c),
+          (SELECT string_agg(c, '' ORDER BY c)
+             FROM (SELECT right(d, 1) FROM unnest(enterprise._name_decorations()) AS d
+                   UNION SELECT regexp_split_to_table(')-—–.。', '')) AS x(c)),
+          'the end edges are the last characters of the decorations, and ")-—–.。"');
 
 CREATE TEMP TABLE cases (input text, expected text, rule text) ON COMMIT DROP;
 INSERT INTO cases VALUES

@@ -1,7 +1,7 @@
 -- settle_lookups: EQC's answers decided in SQL (learned, sent to review, not found, failed attempts),
 -- what EQC said about each company kept, and company_profiles.
 BEGIN;
-SELECT plan(25);
+SELECT plan(32);
 
 SELECT has_function('enterprise', 'settle_lookups', ARRAY['text', 'bigint[]', 'jsonb[]', 'integer', 'interval', 'integer'],
                     'settle_lookups(text, bigint[], jsonb[], integer, interval, integer) exists');
@@ -107,6 +107,24 @@ SELECT results_eq(
     $$VALUES ('阈值甲公司', 'review'), ('阈值乙公司', 'done')$$, 'a fuzzy answer (0.80) is below 0.85, an exact-type one is not');
 SELECT throws_ok($$SELECT enterprise.configure_lookup_queue(auto_accept_confidence => 1.2)$$, '22023', 'invalid queue settings',
                  'a threshold above 1 is refused');
+
+-- The settle's durability is queue policy (queue_settings.settle_synchronous_commit): the calling transaction
+-- commits with it, off unless an admin says otherwise.
+SELECT is((SELECT settle_synchronous_commit FROM enterprise.queue_settings), 'off', 'settles do not wait for a WAL flush by default');
+SELECT enterprise.enqueue_lookup(n) FROM unnest(ARRAY['提交甲公司', '提交乙公司']) n;
+SELECT count(*) FROM enterprise.claim_lookups(10, 'w4');
+SET LOCAL synchronous_commit = on;
+SELECT is((SELECT count(*) FROM enterprise.settle_lookups('w4', ARRAY[pg_temp.rid('提交甲公司')], ARRAY['[]'::jsonb])), 1::bigint,
+          'a settle with the default policy');
+SELECT is(current_setting('synchronous_commit'), 'off', '... leaves its transaction committing with synchronous_commit off');
+SELECT is((SELECT settle_synchronous_commit FROM enterprise.configure_lookup_queue(settle_synchronous_commit => ' On ')), 'on',
+          'an admin makes settles wait for their flush (the value trimmed and case-folded)');
+SET LOCAL synchronous_commit = off;
+SELECT is((SELECT count(*) FROM enterprise.settle_lookups('w4', ARRAY[pg_temp.rid('提交乙公司')], ARRAY['[]'::jsonb])), 1::bigint,
+          'a settle with synchronous_commit on ...');
+SELECT is(current_setting('synchronous_commit'), 'on', '... commits waiting for its flush');
+SELECT throws_ok($$SELECT enterprise.configure_lookup_queue(settle_synchronous_commit => 'maybe')$$, '22023', 'invalid queue settings',
+                 'a synchronous_commit value PostgreSQL does not know is refused');
 
 -- Call-level errors: nothing written.
 SELECT throws_ok($$SELECT * FROM enterprise.settle_lookups('w1', ARRAY[1, 2]::bigint[], ARRAY['[]']::jsonb[])$$, '22023',

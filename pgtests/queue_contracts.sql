@@ -16,7 +16,7 @@ INSERT INTO contract VALUES
     ('renew_lookup_leases', ARRAY['text', 'bigint[]', 'interval'], 'setof bigint', false, true, false),
     ('requeue_failed', ARRAY['interval'], 'integer', false, false, true),
     ('prune_lookup_requests', ARRAY['interval', 'integer', 'bigint'], 'bigint', false, false, true),
-    ('configure_lookup_queue', ARRAY['integer', 'interval', 'interval', 'interval', 'interval', 'interval', 'numeric'], 'enterprise.queue_settings', false, false, true),
+    ('configure_lookup_queue', ARRAY['integer', 'interval', 'interval', 'interval', 'interval', 'interval', 'numeric', 'text'], 'enterprise.queue_settings', false, false, true),
     ('configure_eqc_match_score', ARRAY['text', 'numeric'], 'setof enterprise.eqc_match_scores', false, false, true),
     ('settle_lookups', ARRAY['text', 'bigint[]', 'jsonb[]', 'integer', 'interval', 'integer'], 'setof enterprise.lookup_requests', false, true, false),
     ('accept_lookup_candidate', ARRAY['bigint', 'text', 'boolean'], 'enterprise.lookup_requests', false, false, true),

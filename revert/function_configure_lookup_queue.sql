@@ -1,20 +1,27 @@
--- Deploy company_enrichment:function_configure_lookup_queue to pg
+-- Revert company_enrichment:function_configure_lookup_queue from pg: back to the v0.3.0 body
+-- (no settle_synchronous_commit). The v0.3.0 deploy script, but for the signature it drops
+-- and the owner it creates the function as.
+-- (reworked for v0.2.0: auto_accept_confidence; calls without it work as before)
 -- requires: table_queue_settings
+-- requires: table_queue_settings_auto_accept
 
 BEGIN;
 
-DROP FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric);
+SET LOCAL ROLE enrichment_owner;
 
 -- Changes the queue policy; arguments left NULL keep their value. Returns the
 -- settings in force. (failed_retry_after cannot be set back to NULL here: the
 -- owner can UPDATE enterprise.queue_settings for that.)
-CREATE OR REPLACE FUNCTION enterprise.configure_lookup_queue(
-    max_attempts          integer  DEFAULT NULL,
-    backoff_base          interval DEFAULT NULL,
-    backoff_cap           interval DEFAULT NULL,
-    default_lease         interval DEFAULT NULL,
-    negative_cache_period interval DEFAULT NULL,
-    failed_retry_after    interval DEFAULT NULL)
+DROP FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric, text);
+
+CREATE FUNCTION enterprise.configure_lookup_queue(
+    max_attempts           integer  DEFAULT NULL,
+    backoff_base           interval DEFAULT NULL,
+    backoff_cap            interval DEFAULT NULL,
+    default_lease          interval DEFAULT NULL,
+    negative_cache_period  interval DEFAULT NULL,
+    failed_retry_after     interval DEFAULT NULL,
+    auto_accept_confidence numeric  DEFAULT NULL)
 RETURNS enterprise.queue_settings
 LANGUAGE plpgsql
 VOLATILE
@@ -31,6 +38,7 @@ BEGIN
            default_lease         = COALESCE(configure_lookup_queue.default_lease, s.default_lease),
            negative_cache_period = COALESCE(configure_lookup_queue.negative_cache_period, s.negative_cache_period),
            failed_retry_after    = COALESCE(configure_lookup_queue.failed_retry_after, s.failed_retry_after),
+           auto_accept_confidence = COALESCE(configure_lookup_queue.auto_accept_confidence, s.auto_accept_confidence),
            updated_at            = pg_catalog.now()
     RETURNING * INTO _s;
     RETURN _s;
@@ -39,19 +47,19 @@ EXCEPTION WHEN check_violation THEN
         ERRCODE = 'invalid_parameter_value',
         MESSAGE = 'invalid queue settings',
         DETAIL  = pg_catalog.format('max_attempts %s, backoff_base %s, backoff_cap %s, default_lease %s, '
-                                    'negative_cache_period %s, failed_retry_after %s',
+                                    'negative_cache_period %s, failed_retry_after %s, auto_accept_confidence %s',
                                     max_attempts, backoff_base, backoff_cap, default_lease,
-                                    negative_cache_period, failed_retry_after),
+                                    negative_cache_period, failed_retry_after, auto_accept_confidence),
         HINT    = 'max_attempts 1..100; 0 <= backoff_base <= backoff_cap; 0 < default_lease <= 1 day; '
-                  'negative_cache_period and failed_retry_after >= 0.';
+                  'negative_cache_period and failed_retry_after >= 0; 0 <= auto_accept_confidence <= 1.';
 END;
 $$;
 
-COMMENT ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval) IS
+COMMENT ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric) IS
     'Changes the lookup-queue policy (NULL keeps a value) and returns it. Errors: 22023 invalid values.';
 
-REVOKE ALL ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval)
+REVOKE ALL ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION enterprise.configure_lookup_queue(integer, interval, interval, interval, interval, interval, numeric)
     TO enrichment_admin;
 
 COMMIT;
