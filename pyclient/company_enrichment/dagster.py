@@ -38,6 +38,7 @@ from .errors import ConcurrencyError, ConfigurationError, DatabaseError, Databas
 from .frames import is_frame, resolve_frame
 from .models import QueueRunStats, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
+from .replicas import ReplicaRouter, replicas_from_settings
 from .service import MAX_JOBS, CompanyEnrichmentService, check_jobs, default_worker_name
 from .settings import Settings, load_settings
 
@@ -165,11 +166,22 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         default=None, description="False: never call EQC (default WDH_COMPANY_ENRICHMENT_ENABLED)."
     )
     pool_max_size: int = Field(default=4, ge=1, le=64, description="Connections in the pool at most.")
+    replica_uris: list[str] | None = Field(
+        default=None,
+        description="Hot standbys that answer resolution's reads, libpq URIs (default WDH_DATABASE__REPLICA_URIS); "
+        "each gets a pool of pool_max_size connections at most.",
+    )
+    replica_max_wait: float | None = Field(
+        default=None,
+        description="Seconds a chunk waits for a standby to catch up with the primary before it goes to the "
+        "primary alone (default WDH_REPLICA_MAX_WAIT).",
+    )
 
     _settings: Settings | None = PrivateAttr(default=None)
     _db: EnrichmentDB | None = PrivateAttr(default=None)
     _eqc: EQCClient | None = PrivateAttr(default=None)
     _service: CompanyEnrichmentService | None = PrivateAttr(default=None)
+    _replicas: ReplicaRouter | None = PrivateAttr(default=None)
 
     # -- lifecycle
 
@@ -182,7 +194,9 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         uri = settings.database.uri
         with _database_errors_fail_the_step():
             db = EnrichmentDB.connect(uri, max_size=self.pool_max_size, changed_by=settings.changed_by)
+        replicas = None
         try:
+            replicas = replicas_from_settings(settings, pool_max_size=self.pool_max_size)
             eqc = self._eqc_client(settings, db, context)
             run = context.run.run_id[:8] if context.run is not None else "norun"
             worker = f"{default_worker_name()}:dagster:{run}"
@@ -195,19 +209,24 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
                 lookup_retry_max=settings.lookup_retry_max,
                 lookup_retry_delay=timedelta(seconds=settings.lookup_retry_delay),
                 enabled=settings.company_enrichment_enabled,
+                replicas=replicas,
             )
         except BaseException:
+            if replicas is not None:
+                replicas.close()
             db.close()
             raise
-        self._settings, self._db, self._eqc = settings, db, eqc
+        self._settings, self._db, self._eqc, self._replicas = settings, db, eqc, replicas
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        eqc, db = self._eqc, self._db
-        self._service = self._eqc = self._db = None
+        eqc, db, replicas = self._eqc, self._db, self._replicas
+        self._service = self._eqc = self._db = self._replicas = None
         try:
             if eqc is not None:
                 eqc.close()
         finally:
+            if replicas is not None:
+                replicas.close()
             if db is not None:
                 db.close()
 
@@ -225,8 +244,16 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
             }.items()
             if value is not None
         }
+        if self.replica_max_wait is not None:
+            overrides["replica_max_wait"] = self.replica_max_wait
+        # The resource's database fields win; those it leaves unset come from WDH_DATABASE__* (merged field by field).
+        database: dict[str, object] = {}
         if self.database_uri is not None:
-            overrides["database"] = {"uri": self.database_uri}
+            database["uri"] = self.database_uri
+        if self.replica_uris is not None:
+            database["replica_uris"] = tuple(self.replica_uris)
+        if database:
+            overrides["database"] = database
         try:
             return load_settings(**overrides)
         except ConfigurationError as exc:
