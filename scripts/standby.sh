@@ -7,8 +7,10 @@
 #   scripts/standby.sh start    pg_basebackup -R the running local cluster (first
 #                               time), start the standby, and wait until it has
 #                               replayed the primary's current WAL position
-#   scripts/standby.sh stop     stop the standby, delete its data and drop its
-#                               replication slot on the primary (fine if absent)
+#   scripts/standby.sh stop     stop the standby (its copy and slot are kept: the
+#                               next start catches up from where it stopped)
+#   scripts/standby.sh remove   stop it, delete its copy and drop its replication
+#                               slot on the primary (fine if there is none)
 #   scripts/standby.sh status   print "running" (exit 0) or "stopped" (exit 3)
 #   scripts/standby.sh env      print `export` lines: STANDBY_URI and
 #                               WDH_TEST_STANDBY_URI (what the tests read)
@@ -31,7 +33,8 @@
 #
 # The standby streams through a physical replication slot (ce_standby_<hash>)
 # so that the primary keeps the WAL it has not received while the tests write a
-# lot; `stop` drops the slot, or the primary would keep WAL for ever. It runs as
+# lot; `remove` drops the slot, or the primary would keep WAL for ever (make test
+# removes the standby when it ends, however it ends). It runs as
 # the same OS user as the primary (postgres when run as root), with the same
 # trust authentication on loopback and a private socket only (see localdb.sh).
 #
@@ -287,6 +290,10 @@ cmd_stop() {
             log "stopped"
         fi
     fi
+}
+
+cmd_remove() {
+    cmd_stop
     drop_slot
     # The data is a copy of the primary: the next start takes a fresh one.
     if [ -L "$BASE/data" ]; then
@@ -324,6 +331,7 @@ cmd_env() {
 case "${1:-}" in
     start) cmd_start ;;
     stop) cmd_stop ;;
+    remove) cmd_remove ;;
     status) cmd_status ;;
     env) cmd_env ;;
     wait)
@@ -332,7 +340,7 @@ case "${1:-}" in
         wait_replayed
         ;;
     *)
-        sed -n '3,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+        sed -n '3,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
         exit 2
         ;;
 esac

@@ -58,8 +58,8 @@ pg_prove --psql-bin scripts/psql-for-pg_prove.sh --ext .sql -r pgtests/
 step "a hot standby for the replica tests"
 if [ "$LOCAL_DB" = 1 ]; then
     # Started here and stopped (its copy and replication slot removed) however the run ends.
-    trap 'scripts/standby.sh stop || true' EXIT
-    scripts/standby.sh stop   # a copy left by an interrupted run may be of an older cluster: take a fresh one
+    trap 'scripts/standby.sh remove || true' EXIT
+    scripts/standby.sh remove   # a copy left by an interrupted run may be of an older cluster: take a fresh one
     scripts/standby.sh start
     eval "$(scripts/standby.sh env)"
 fi

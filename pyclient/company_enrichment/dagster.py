@@ -36,7 +36,7 @@ from .db import EnrichmentDB
 from .eqc import EQCClient
 from .errors import ConcurrencyError, ConfigurationError, DatabaseError, DatabaseUnavailableError
 from .frames import is_frame, resolve_frame
-from .models import QueueRunStats, ResolutionStatus
+from .models import QueueRunStats, ReplicaStats, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
 from .replicas import ReplicaRouter, replicas_from_settings
 from .service import MAX_JOBS, CompanyEnrichmentService, check_jobs, default_worker_name
@@ -117,6 +117,10 @@ class ResolutionReport:
     plan_only: bool = False
     inline_lookups_left: int | None = None
     """The run's inline EQC budget after this resolution (None for a plan-only preview)."""
+    records_from_replica: int | None = None
+    """With standbys (replica_uris): the records whose answer a standby gave (None without standbys)."""
+    records_to_primary: int | None = None
+    """With standbys: the records that reached the primary (None without standbys)."""
 
     @property
     def total(self) -> int:
@@ -135,6 +139,9 @@ class ResolutionReport:
         data["plan_only"] = self.plan_only
         if self.inline_lookups_left is not None:
             data["inline_lookups_left"] = self.inline_lookups_left
+        if self.records_to_primary is not None:
+            data["records_from_replica"] = self.records_from_replica
+            data["records_to_primary"] = self.records_to_primary
         return data
 
 
@@ -335,6 +342,7 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
 
         out: list[dict[str, Any]] = []
         counts: Counter[str] = Counter({status.value: 0 for status in ResolutionStatus})
+        before = service.replica_stats
         with _database_errors_fail_the_step():
             for results in service.resolve_batches(batches(), jobs=jobs, preview=plan_only):
                 rows = chunks.popleft()
@@ -352,11 +360,15 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
                     }
                     for row, result in zip(rows, results, strict=True)
                 )
-        return ResolutionReport(
-            records=out,
-            counts=dict(counts),
-            plan_only=plan_only,
-            inline_lookups_left=None if plan_only else service.sync_lookup_budget,
+        return _with_replica_counts(
+            ResolutionReport(
+                records=out,
+                counts=dict(counts),
+                plan_only=plan_only,
+                inline_lookups_left=None if plan_only else service.sync_lookup_budget,
+            ),
+            before,
+            service.replica_stats,
         )
 
     def resolve_frame(
@@ -366,6 +378,7 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         :func:`company_enrichment.frames.resolve_frame`) and a report whose ``records`` is empty."""
         jobs = self._jobs(jobs)
         service = self.service
+        before = service.replica_stats
         with _database_errors_fail_the_step():
             out = resolve_frame(df, service_or_db=service, plan_only=plan_only, jobs=jobs, chunk_size=chunk_size)
         counts: Counter[str] = Counter({status.value: 0 for status in ResolutionStatus})
@@ -376,7 +389,7 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
             plan_only=plan_only,
             inline_lookups_left=None if plan_only else service.sync_lookup_budget,
         )
-        return out, report
+        return out, _with_replica_counts(report, before, service.replica_stats)
 
     def _jobs(self, jobs: int) -> int:
         check_jobs(jobs)
@@ -407,6 +420,16 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         # The error being raised says more than a failed release would; an unreleased lease expires by itself.
         with suppress(DatabaseError):
             self.db.release_lookups(service.worker_name)
+
+
+def _with_replica_counts(
+    report: ResolutionReport, before: ReplicaStats | None, after: ReplicaStats | None
+) -> ResolutionReport:
+    """The report with where its records were answered (the standbys' counts during it), when there are standbys."""
+    if before is not None and after is not None:
+        report.records_from_replica = after.records_from_replica - before.records_from_replica
+        report.records_to_primary = after.records_to_primary - before.records_to_primary
+    return report
 
 
 def _text(value: Any) -> str | None:
