@@ -475,3 +475,7 @@ def test_resolve_command_and_frames_go_through_the_standby(
         out = resolve_frame(df, service_or_db=service, chunk_size=25)
         assert out["company_id"].tolist() == [r["company_id"] or None for r in read_rows(tmp_path / "1.csv")]
         assert replicas.stats.batches_on_replica == 3 and replicas.stats.records_from_replica == 40
+        # plan-only is preview_company_ids alone: every record is answered on the standby, as the primary would
+        planned = resolve_frame(df, service_or_db=service, chunk_size=25, plan_only=True)
+        assert planned["status"].tolist() == out["status"].tolist()
+        assert replicas.stats.records_from_replica == 40 + 60 and replicas.stats.records_to_primary == 20
