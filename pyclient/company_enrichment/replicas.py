@@ -31,7 +31,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from .columns import RecordColumns, ResultRow
 from .db import EnrichmentDB
-from .errors import DatabaseError, DatabaseUnavailableError
+from .errors import DatabaseError, DatabaseUnavailableError, InvalidInputError
 from .models import ReplicaStats, ResolutionStatus
 from .settings import Settings
 
@@ -171,11 +171,13 @@ class ReplicaRouter:
             return None
         try:
             return db.resolve_rows(columns, preview=True)
+        except InvalidInputError:
+            raise  # the records' fault (text that is not Unicode, say): the primary would refuse them the same way
         except DatabaseUnavailableError as exc:
             self._fail(replica, f"failed: {exc.message}")
         except DatabaseError as exc:
-            # e.g. a query cancelled by a recovery conflict, or input the primary will refuse in the same words:
-            # the primary answers this batch; the standby stays in the rotation
+            # e.g. a query cancelled by a conflict with recovery: the primary answers this batch, and the standby
+            # stays in the rotation
             logger.warning(
                 "standby %s could not answer a batch (it goes to the primary): %s", replica.name, exc.message
             )

@@ -30,6 +30,7 @@ from cli_support import read_rows, runner, write
 from company_enrichment.cli import app
 from company_enrichment.columns import RecordColumns, ResultRow, chunk_bounds
 from company_enrichment.db import EnrichmentDB
+from company_enrichment.errors import InvalidInputError
 from company_enrichment.frames import resolve_frame
 from company_enrichment.models import MappingRow
 from company_enrichment.replicas import ReplicaRouter
@@ -429,6 +430,18 @@ def test_a_reader_login_is_enough_on_the_standby(
     finally:
         with psycopg.connect(db_uri, autocommit=True) as admin:
             admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_records_the_database_refuses_raise_as_without_standbys(primary: EnrichmentDB, standby_uri: str) -> None:
+    columns = _columns(["ok", "bad \ud800 name"])
+    with pytest.raises(InvalidInputError) as alone:
+        primary.resolve_rows(columns)
+    with ReplicaRouter([standby_uri], max_wait=5.0) as replicas:
+        service = CompanyEnrichmentService(primary, None, replicas=replicas)
+        with pytest.raises(InvalidInputError) as combined:
+            service.resolve_columns(columns)
+        assert str(combined.value) == str(alone.value)
+        assert replicas.stats.batches == 0, "not counted: nothing was answered"
 
 
 # ------------------------------------------------------------------------------------------ the adapters
