@@ -36,9 +36,10 @@ from .db import EnrichmentDB
 from .eqc import EQCClient, EQCConfigurationError, EQCObserver
 from .errors import ConfigurationError, DatabaseError, InputError, UsageError
 from .excelio import EXCEL_SUFFIXES, open_excel, write_excel_atomically
-from .models import MappingRow, ResolutionStatus
+from .models import MappingRow, ReplicaStats, ResolutionStatus
 from .parquetio import PARQUET_SUFFIXES, open_parquet, write_parquet_atomically
 from .ratelimit import DatabaseRateLimiter
+from .replicas import ReplicaRouter, replicas_from_settings
 from .service import MAX_JOBS, CompanyEnrichmentService, default_worker_name
 from .settings import Settings, load_settings
 from .web.command import web
@@ -103,6 +104,7 @@ def _service(
     worker: str | None = None,
     threads: int = 1,
     on_settled: Callable[[float], None] | None = None,
+    replicas: ReplicaRouter | None = None,
 ) -> CompanyEnrichmentService:
     return CompanyEnrichmentService(
         db,
@@ -116,6 +118,17 @@ def _service(
         # Each worker thread gets its share of the EQC rate: it claims no more than it can look up in a lease.
         eqc_rate_per_minute=settings.eqc_rate_limit / threads,
         on_settled=on_settled,
+        replicas=replicas,
+    )
+
+
+def _replica_line(stats: ReplicaStats) -> str:
+    """Where the records were answered: `resolve`'s last line when standbys are configured."""
+    return (
+        f"standbys: {stats.batches_on_replica} of {stats.batches} batches read on a standby"
+        f" ({stats.batches_replica_behind} waited in vain for one to catch up, {stats.batches_no_replica} found none"
+        f" usable); {stats.records_to_primary} of {stats.records} records ({stats.primary_share:.1%}) reached the"
+        " primary"
     )
 
 
@@ -249,10 +262,17 @@ def resolve(
         if not plan_only:
             _check_output(target, "-o" if output else "the output file")
         # One connection per job, one for the inline lookups and the checks between batches.
-        with connect(settings, max_size=max(8, jobs + 2)) as db:
+        with connect(settings, max_size=max(8, jobs + 2)) as db, ExitStack() as standbys:
             eqc = None if plan_only else _eqc_client(settings, db)
+            replicas = replicas_from_settings(settings, pool_max_size=jobs + 1)
+            if replicas is not None:
+                standbys.enter_context(replicas)
             service = _service(
-                settings, db, eqc, budget=settings.company_sync_lookup_limit if budget is None else budget
+                settings,
+                db,
+                eqc,
+                budget=settings.company_sync_lookup_limit if budget is None else budget,
+                replicas=replicas,
             )
             writer = _ResultWriter(db, with_profile=with_profile)
             counts, too_long = _resolve_file(
@@ -274,6 +294,9 @@ def resolve(
         if too_long:
             names = "name" if too_long == 1 else "names"
             console.print(f"{too_long} {names} too long to look up: TEMP ids given", highlight=False)
+        replica_stats = service.replica_stats
+        if replica_stats is not None:
+            console.print(_replica_line(replica_stats), highlight=False)
         if not plan_only:
             console.print(f"wrote {target}", highlight=False)
 

@@ -36,8 +36,9 @@ from .db import EnrichmentDB
 from .eqc import EQCClient
 from .errors import ConcurrencyError, ConfigurationError, DatabaseError, DatabaseUnavailableError
 from .frames import is_frame, resolve_frame
-from .models import QueueRunStats, ResolutionStatus
+from .models import QueueRunStats, ReplicaStats, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
+from .replicas import ReplicaRouter, replicas_from_settings
 from .service import MAX_JOBS, CompanyEnrichmentService, check_jobs, default_worker_name
 from .settings import Settings, load_settings
 
@@ -116,6 +117,10 @@ class ResolutionReport:
     plan_only: bool = False
     inline_lookups_left: int | None = None
     """The run's inline EQC budget after this resolution (None for a plan-only preview)."""
+    records_from_replica: int | None = None
+    """With standbys (replica_uris): the records whose answer a standby gave (None without standbys)."""
+    records_to_primary: int | None = None
+    """With standbys: the records that reached the primary (None without standbys)."""
 
     @property
     def total(self) -> int:
@@ -134,6 +139,9 @@ class ResolutionReport:
         data["plan_only"] = self.plan_only
         if self.inline_lookups_left is not None:
             data["inline_lookups_left"] = self.inline_lookups_left
+        if self.records_to_primary is not None:
+            data["records_from_replica"] = self.records_from_replica
+            data["records_to_primary"] = self.records_to_primary
         return data
 
 
@@ -165,11 +173,22 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         default=None, description="False: never call EQC (default WDH_COMPANY_ENRICHMENT_ENABLED)."
     )
     pool_max_size: int = Field(default=4, ge=1, le=64, description="Connections in the pool at most.")
+    replica_uris: list[str] | None = Field(
+        default=None,
+        description="Hot standbys that answer resolution's reads, libpq URIs (default WDH_DATABASE__REPLICA_URIS); "
+        "each gets a pool of pool_max_size connections at most.",
+    )
+    replica_max_wait: float | None = Field(
+        default=None,
+        description="Seconds a chunk waits for a standby to catch up with the primary before it goes to the "
+        "primary alone (default WDH_REPLICA_MAX_WAIT).",
+    )
 
     _settings: Settings | None = PrivateAttr(default=None)
     _db: EnrichmentDB | None = PrivateAttr(default=None)
     _eqc: EQCClient | None = PrivateAttr(default=None)
     _service: CompanyEnrichmentService | None = PrivateAttr(default=None)
+    _replicas: ReplicaRouter | None = PrivateAttr(default=None)
 
     # -- lifecycle
 
@@ -182,7 +201,9 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         uri = settings.database.uri
         with _database_errors_fail_the_step():
             db = EnrichmentDB.connect(uri, max_size=self.pool_max_size, changed_by=settings.changed_by)
+        replicas = None
         try:
+            replicas = replicas_from_settings(settings, pool_max_size=self.pool_max_size)
             eqc = self._eqc_client(settings, db, context)
             run = context.run.run_id[:8] if context.run is not None else "norun"
             worker = f"{default_worker_name()}:dagster:{run}"
@@ -195,19 +216,24 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
                 lookup_retry_max=settings.lookup_retry_max,
                 lookup_retry_delay=timedelta(seconds=settings.lookup_retry_delay),
                 enabled=settings.company_enrichment_enabled,
+                replicas=replicas,
             )
         except BaseException:
+            if replicas is not None:
+                replicas.close()
             db.close()
             raise
-        self._settings, self._db, self._eqc = settings, db, eqc
+        self._settings, self._db, self._eqc, self._replicas = settings, db, eqc, replicas
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        eqc, db = self._eqc, self._db
-        self._service = self._eqc = self._db = None
+        eqc, db, replicas = self._eqc, self._db, self._replicas
+        self._service = self._eqc = self._db = self._replicas = None
         try:
             if eqc is not None:
                 eqc.close()
         finally:
+            if replicas is not None:
+                replicas.close()
             if db is not None:
                 db.close()
 
@@ -225,8 +251,16 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
             }.items()
             if value is not None
         }
+        if self.replica_max_wait is not None:
+            overrides["replica_max_wait"] = self.replica_max_wait
+        # The resource's database fields win; those it leaves unset come from WDH_DATABASE__* (merged field by field).
+        database: dict[str, object] = {}
         if self.database_uri is not None:
-            overrides["database"] = {"uri": self.database_uri}
+            database["uri"] = self.database_uri
+        if self.replica_uris is not None:
+            database["replica_uris"] = tuple(self.replica_uris)
+        if database:
+            overrides["database"] = database
         try:
             return load_settings(**overrides)
         except ConfigurationError as exc:
@@ -308,6 +342,7 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
 
         out: list[dict[str, Any]] = []
         counts: Counter[str] = Counter({status.value: 0 for status in ResolutionStatus})
+        before = service.replica_stats
         with _database_errors_fail_the_step():
             for results in service.resolve_batches(batches(), jobs=jobs, preview=plan_only):
                 rows = chunks.popleft()
@@ -325,11 +360,15 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
                     }
                     for row, result in zip(rows, results, strict=True)
                 )
-        return ResolutionReport(
-            records=out,
-            counts=dict(counts),
-            plan_only=plan_only,
-            inline_lookups_left=None if plan_only else service.sync_lookup_budget,
+        return _with_replica_counts(
+            ResolutionReport(
+                records=out,
+                counts=dict(counts),
+                plan_only=plan_only,
+                inline_lookups_left=None if plan_only else service.sync_lookup_budget,
+            ),
+            before,
+            service.replica_stats,
         )
 
     def resolve_frame(
@@ -339,6 +378,7 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         :func:`company_enrichment.frames.resolve_frame`) and a report whose ``records`` is empty."""
         jobs = self._jobs(jobs)
         service = self.service
+        before = service.replica_stats
         with _database_errors_fail_the_step():
             out = resolve_frame(df, service_or_db=service, plan_only=plan_only, jobs=jobs, chunk_size=chunk_size)
         counts: Counter[str] = Counter({status.value: 0 for status in ResolutionStatus})
@@ -349,7 +389,7 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
             plan_only=plan_only,
             inline_lookups_left=None if plan_only else service.sync_lookup_budget,
         )
-        return out, report
+        return out, _with_replica_counts(report, before, service.replica_stats)
 
     def _jobs(self, jobs: int) -> int:
         check_jobs(jobs)
@@ -380,6 +420,16 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         # The error being raised says more than a failed release would; an unreleased lease expires by itself.
         with suppress(DatabaseError):
             self.db.release_lookups(service.worker_name)
+
+
+def _with_replica_counts(
+    report: ResolutionReport, before: ReplicaStats | None, after: ReplicaStats | None
+) -> ResolutionReport:
+    """The report with where its records were answered (the standbys' counts during it), when there are standbys."""
+    if before is not None and after is not None:
+        report.records_from_replica = after.records_from_replica - before.records_from_replica
+        report.records_to_primary = after.records_to_primary - before.records_to_primary
+    return report
 
 
 def _text(value: Any) -> str | None:

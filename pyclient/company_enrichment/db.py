@@ -189,6 +189,13 @@ SQL: Final[dict[str, str]] = {
     ),
     "listen": f"LISTEN {LOOKUP_CHANNEL}",
     "ping": "SELECT 1",
+    # Replica reads (replicas.py): the primary's WAL write position at the start of a batch, and whether a standby
+    # is one (in recovery) and has replayed up to that position.
+    "wal_position": "SELECT pg_catalog.pg_current_wal_lsn()::text",
+    "standby_state": (
+        "SELECT pg_catalog.pg_is_in_recovery(),"
+        " COALESCE(pg_catalog.pg_last_wal_replay_lsn() >= %(position)s::pg_lsn, false)"
+    ),
 }
 
 
@@ -445,6 +452,21 @@ class EnrichmentDB:
         if len(rows) != size:
             raise RuntimeError(f"{name} returned {len(rows)} rows for {size} records")
         return rows
+
+    def wal_position(self) -> str:
+        """The server's current WAL write position (``pg_current_wal_lsn()``, e.g. ``0/1A2B3C8``); on a primary only
+        (a standby raises 55000)."""
+        return str(self._scalar("wal_position"))
+
+    def standby_state(self, position: str) -> tuple[bool, bool]:
+        """(is a standby, has replayed up to ``position``): ``pg_is_in_recovery()`` and
+        ``pg_last_wal_replay_lsn() >= position`` (false on a primary)."""
+        with self._connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            cur.execute(SQL["standby_state"], {"position": position})
+            row = cur.fetchone()
+        if row is None:
+            raise RuntimeError("standby_state returned no row")
+        return bool(row[0]), bool(row[1])
 
     def normalize_names(self, names: Sequence[str]) -> list[str | None]:
         if not names:

@@ -22,6 +22,7 @@ __all__ = [
     "MappingRow",
     "QueueRunStats",
     "QueueStats",
+    "ReplicaStats",
     "ResolutionStatus",
     "ReviewCandidate",
     "ReviewDecision",
@@ -237,6 +238,30 @@ class QueueRunStats(BaseModel):
         for field in ("claimed", "found", "not_found", "retried", "failed", "released", "lost", "review"):
             setattr(self, field, getattr(self, field) + getattr(other, field))
         self.auth_failed = self.auth_failed or other.auth_failed
+
+
+class ReplicaStats(BaseModel):
+    """Where batch resolution's records were answered, with standbys configured (replicas.py)."""
+
+    batches: int = 0
+    batches_on_replica: int = 0
+    """Batches whose records were first answered on a standby (preview_company_ids) that had caught up."""
+    batches_replica_behind: int = 0
+    """Batches sent to the primary alone because no standby replayed the primary's position within the wait."""
+    batches_no_replica: int = 0
+    """Batches sent to the primary alone because no standby was usable (down, unreachable, not a standby, failed)."""
+    records: int = 0
+    records_from_replica: int = 0
+    """Records whose answer was final on the standby and kept."""
+    records_to_primary: int = 0
+    """Records resolved on the primary (resolve_company_ids, or preview_company_ids for a plan-only run)."""
+    by_replica: dict[str, int] = {}
+    """Batches answered on each standby, by its name (host:port/dbname)."""
+
+    @property
+    def primary_share(self) -> float:
+        """The share of records that reached the primary (0.0 when nothing was resolved)."""
+        return self.records_to_primary / self.records if self.records else 0.0
 
 
 class ReviewCandidate(BaseModel):

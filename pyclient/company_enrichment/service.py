@@ -34,7 +34,8 @@ from .eqc import (
     EQCStoppedError,
 )
 from .errors import LeaseLostError
-from .models import CompanyIdResult, CompanyRecord, LookupRequest, QueueRunStats, ResolutionStatus
+from .models import CompanyIdResult, CompanyRecord, LookupRequest, QueueRunStats, ReplicaStats, ResolutionStatus
+from .replicas import ReplicaRouter
 
 __all__ = ["MAX_JOBS", "CompanyEnrichmentService", "LookupOutcome", "check_jobs", "default_worker_name"]
 
@@ -99,6 +100,7 @@ class CompanyEnrichmentService:
         eqc_rate_per_minute: float | None = None,
         max_retry_after: timedelta = timedelta(hours=6),
         on_settled: Callable[[float], None] | None = None,
+        replicas: ReplicaRouter | None = None,
     ) -> None:
         if sync_lookup_budget < 0:
             raise ValueError("sync_lookup_budget must not be negative")
@@ -123,11 +125,18 @@ class CompanyEnrichmentService:
         self._warned_cap = False
         self._inline_disabled = False
         self._lock = threading.Lock()
+        # Hot standbys for the read-only half of batch resolution (replicas.py); None: the primary answers alone.
+        self._replicas = replicas
 
     @property
     def db(self) -> EnrichmentDB:
         """The database this service resolves against."""
         return self._db
+
+    @property
+    def replica_stats(self) -> ReplicaStats | None:
+        """Where batch resolution's records were answered (None without standbys)."""
+        return None if self._replicas is None else self._replicas.stats
 
     @property
     def worker_name(self) -> str:
@@ -200,7 +209,7 @@ class CompanyEnrichmentService:
         size = len(columns)
         chunk = chunk_size or max(1, -(-size // jobs))
         if chunk >= size:
-            rows = self._db.resolve_rows(columns)
+            rows = self._resolve_rows(columns)
         else:
             rows = []
             for part in self._resolve_chunks([columns.slice(a, b) for a, b in chunk_bounds(size, chunk)], jobs):
@@ -243,7 +252,7 @@ class CompanyEnrichmentService:
             in_flight: deque[tuple[RecordColumns, Future[list[ResultRow]]]] = deque()
             try:
                 for columns in batches:
-                    in_flight.append((columns, pool.submit(self._db.resolve_rows, columns, preview=preview)))
+                    in_flight.append((columns, pool.submit(self._resolve_rows, columns, preview=preview)))
                     while len(in_flight) > jobs:
                         done, future = in_flight.popleft()
                         yield done, future.result()
@@ -253,6 +262,13 @@ class CompanyEnrichmentService:
             finally:
                 for _, future in in_flight:
                     future.cancel()
+
+    def _resolve_rows(self, columns: RecordColumns, *, preview: bool = False) -> list[ResultRow]:
+        """One batch's SQL answers: on the primary, or, with standbys, their final answers and the primary's for
+        the rest (:meth:`.replicas.ReplicaRouter.resolve_rows`: the same answers)."""
+        if self._replicas is None:
+            return self._db.resolve_rows(columns, preview=preview)
+        return self._replicas.resolve_rows(self._db, columns, preview=preview)
 
     def _lookups_inline(
         self, columns: RecordColumns, rows: list[ResultRow], allowance: list[int] | None, settled: set[int]
@@ -277,6 +293,7 @@ class CompanyEnrichmentService:
         positions = [i for i, row in enumerate(rows) if row[5] is not None and row[5] in settled]
         if not positions:
             return rows
+        # On the primary, always: it settled them a moment ago, a standby may not have replayed that yet.
         fresh = self._db.resolve_rows(columns.take(positions))
         merged = list(rows)
         for i, row in zip(positions, fresh, strict=True):

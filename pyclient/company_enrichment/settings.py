@@ -7,6 +7,8 @@ variable                            default               meaning
 =================================== ===================== =========================================
 WDH_DATABASE__URI                   (required)            libpq URI of the enterprise database
 WDH_DATABASE__CONNECT_TIMEOUT       5                     seconds to wait for the database at start-up
+WDH_DATABASE__REPLICA_URIS          (none)                hot standbys for resolution's reads (comma-separated URIs)
+WDH_REPLICA_MAX_WAIT                1.0                   seconds a batch waits for a standby to catch up
 WDH_EQC_BASE_URL                    https://eqc.pingan.com EQC's base URL
 WDH_EQC_TOKEN                       (none)                EQC token; never logged
 WDH_EQC_TIMEOUT                     30                    seconds per EQC request
@@ -25,11 +27,12 @@ WDH_WEB_DATABASE__URI               (WDH_DATABASE__URI)   the web console's data
 from __future__ import annotations
 
 import getpass
+from typing import Annotated
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import ConfigurationError
 
@@ -50,24 +53,46 @@ def default_changed_by() -> str:
         return "unknown"
 
 
+def _check_libpq_uri(value: str) -> str:
+    """The form only (libpq's own parser); whether the database answers is found out on connecting."""
+    if "://" in value and not value.startswith(("postgresql://", "postgres://")):
+        raise ValueError("expected a libpq URI starting with postgresql://")
+    try:
+        conninfo_to_dict(value)
+    except psycopg.ProgrammingError as exc:
+        reason = " ".join(str(exc).split())
+        raise ValueError(f"not a libpq URI such as postgresql://user@host:5432/dbname ({reason})") from None
+    return value
+
+
 class DatabaseSettings(BaseModel):
     uri: str | None = Field(default=None, description="libpq URI, postgresql://...")
     connect_timeout: float = Field(default=5.0, gt=0, le=600, description="seconds to wait for a connection")
+    replica_uris: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="hot standbys of the database for resolution's reads (comma-separated libpq URIs)"
+    )
+    """Standbys that answer the read-only half of batch resolution (preview_company_ids); see replicas.py. One
+    URI per standby: a multi-host URI (which has commas of its own) cannot be given here."""
 
     @field_validator("uri")
     @classmethod
     def _libpq_uri(cls, value: str | None) -> str | None:
-        """The form only (libpq's own parser); whether the database answers is found out on connecting."""
         if value is None or not value.strip():
             return None
-        if "://" in value and not value.startswith(("postgresql://", "postgres://")):
-            raise ValueError("expected a libpq URI starting with postgresql://")
-        try:
-            conninfo_to_dict(value)
-        except psycopg.ProgrammingError as exc:
-            reason = " ".join(str(exc).split())
-            raise ValueError(f"not a libpq URI such as postgresql://user@host:5432/dbname ({reason})") from None
+        return _check_libpq_uri(value)
+
+    @field_validator("replica_uris", mode="before")
+    @classmethod
+    def _split_uris(cls, value: object) -> object:
+        """A comma-separated text (the environment's form) becomes the URIs, blanks dropped."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("replica_uris")
+    @classmethod
+    def _libpq_uris(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_libpq_uri(uri) for uri in value)
 
 
 class Settings(BaseSettings):
@@ -92,6 +117,9 @@ class Settings(BaseSettings):
     lookup_queue_batch_size: int = Field(default=50, ge=1, le=500)
     lookup_retry_max: int = Field(default=3, ge=1, le=100)
     lookup_retry_delay: int = Field(default=300, ge=0)
+    replica_max_wait: float = Field(default=1.0, ge=0, le=60)
+    """Seconds a batch waits for a standby to replay up to the primary's WAL position read at its start; a batch
+    no standby has caught up with by then goes to the primary alone."""
     changed_by: str = Field(default_factory=default_changed_by, min_length=1, max_length=200)
     """Who changes mappings through this client: set on every connection as ``enrichment.changed_by``, which the
     mapping history records beside the database user (a shared login then still names the person)."""

@@ -23,6 +23,21 @@ def db_uri() -> str:
     return uri
 
 
+@pytest.fixture(scope="session")
+def standby_uri() -> str:
+    """A streaming hot standby of the test database (the replica tests): ``make test`` starts one with
+    scripts/standby.sh and exports its URI as WDH_TEST_STANDBY_URI."""
+    uri = os.environ.get("WDH_TEST_STANDBY_URI")
+    if not uri:
+        pytest.fail(
+            "WDH_TEST_STANDBY_URI is not set: the replica tests need a hot standby of the test database. Run them "
+            'with `make test`, or `scripts/standby.sh start && eval "$(scripts/standby.sh env)"` for the local '
+            "cluster, or export the URI of a standby of your WDH_DATABASE__URI (as a superuser: the tests pause "
+            "and resume its replay)"
+        )
+    return uri
+
+
 @pytest.fixture
 def conn(db_uri: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     with psycopg.connect(db_uri, autocommit=True) as connection:

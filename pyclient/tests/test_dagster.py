@@ -549,3 +549,22 @@ def test_invalid_settings_fail_the_run_naming_the_setting_never_the_token(world:
     message = _resource_init_error(bad_token)
     assert "token" in message and "not a token" not in message
     assert world.requests() == {world.key(world.company(1)): ("pending", None, None, 0, None)}
+
+
+def test_resolve_op_reads_through_a_standby_given_replica_uris(world: World, standby_uri: str) -> None:
+    """replica_uris: the same answers as without, and the report says where the records were answered."""
+    world.load_mappings()
+    alone = _resolve(world, world.resource(budget=0), world.records())
+    assert alone.success
+    assert "records_to_primary" not in _metadata(alone, "resolve_company_ids_op")
+    combined = _resolve(
+        world, world.resource(budget=0, replica_uris=[standby_uri], replica_max_wait=5.0), world.records()
+    )
+    assert combined.success
+    first, again = (r.output_for_node("resolve_company_ids_op") for r in (alone, combined))
+    assert [r["company_id"] for r in again[:10]] == [r["company_id"] for r in first[:10]]
+    assert [r["status"] for r in again] == [r["status"] for r in first]
+    metadata = _metadata(combined, "resolve_company_ids_op")
+    # two curated hits and two keyed TEMP ids minted by the first run come from the standby; the six queued names
+    # and the record without any field (a fresh TEMP id) reach the primary
+    assert (metadata["records_from_replica"], metadata["records_to_primary"]) == (4, 7)
