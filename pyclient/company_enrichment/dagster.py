@@ -181,7 +181,12 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
             )
         uri = settings.database.uri
         with _database_errors_fail_the_step():
-            db = EnrichmentDB.connect(uri, max_size=self.pool_max_size, changed_by=settings.changed_by)
+            db = EnrichmentDB.connect(
+                uri,
+                max_size=self.pool_max_size,
+                changed_by=settings.changed_by,
+                transaction_pooling=settings.database.transaction_pooling,
+            )
         try:
             eqc = self._eqc_client(settings, db, context)
             run = context.run.run_id[:8] if context.run is not None else "norun"

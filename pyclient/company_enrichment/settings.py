@@ -7,6 +7,8 @@ variable                            default               meaning
 =================================== ===================== =========================================
 WDH_DATABASE__URI                   (required)            libpq URI of the enterprise database
 WDH_DATABASE__CONNECT_TIMEOUT       5                     seconds to wait for the database at start-up
+WDH_DATABASE__LISTEN_URI            (WDH_DATABASE__URI)   the worker's LISTEN connection: direct, never a pooler
+WDH_DATABASE__TRANSACTION_POOLING   false                 true: URI goes through PgBouncer in transaction mode
 WDH_EQC_BASE_URL                    https://eqc.pingan.com EQC's base URL
 WDH_EQC_TOKEN                       (none)                EQC token; never logged
 WDH_EQC_TIMEOUT                     30                    seconds per EQC request
@@ -53,8 +55,18 @@ def default_changed_by() -> str:
 class DatabaseSettings(BaseModel):
     uri: str | None = Field(default=None, description="libpq URI, postgresql://...")
     connect_timeout: float = Field(default=5.0, gt=0, le=600, description="seconds to wait for a connection")
+    listen_uri: str | None = Field(
+        default=None,
+        description="the worker's LISTEN connection, which needs a session of its own: a direct connection to "
+        "PostgreSQL when uri goes through a pooler in transaction mode (default: uri)",
+    )
+    transaction_pooling: bool = Field(
+        default=False,
+        description="uri goes through a pooler in transaction mode (PgBouncer pool_mode=transaction): no "
+        "server-side prepared statements, and enrichment.changed_by set in each transaction, not per session",
+    )
 
-    @field_validator("uri")
+    @field_validator("uri", "listen_uri")
     @classmethod
     def _libpq_uri(cls, value: str | None) -> str | None:
         """The form only (libpq's own parser); whether the database answers is found out on connecting."""
@@ -103,6 +115,10 @@ class Settings(BaseSettings):
             )
         return self.database.uri
 
+
+    def listen_database_uri(self) -> str:
+        """WDH_DATABASE__LISTEN_URI, falling back to WDH_DATABASE__URI."""
+        return self.database.listen_uri or self.require_database_uri()
 
     def web_database_uri(self) -> str:
         """WDH_WEB_DATABASE__URI, falling back to WDH_DATABASE__URI."""
