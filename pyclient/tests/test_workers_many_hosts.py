@@ -18,8 +18,10 @@ the check is "total <= limit"). So the limit is 4,800 a minute (80/s): 5,000 req
 if the limit were not shared (each worker pacing itself at 80/s) the first 60 s would see every one of the 5,000,
 above 4,800. The same arrival times are checked over every sliding 10 s window too (at most 800 + slack), where an
 unshared limit would show 4 times the pace. The slack covers what happens between the permit, booked in the
-database at exact spacing, and the request's arrival at the stand-in (scheduling, HTTP): half a second's worth of
-requests (40). The test also checks the limit bound the run (the workers could go faster), or it proves nothing.
+database at exact spacing, and the request's arrival at the stand-in (scheduling, HTTP): a late request can land in
+the same window as later ones. Each worker has one request in flight at a time, so at most 4 can be late at once;
+the slack allows half a second's worth of requests (40), ten times that, and is still far below what an unshared
+limit would show. The test also checks the limit bound the run (the workers could go faster), or it proves nothing.
 It takes about 70 s: the price of a 60 s window that means something.
 """
 
