@@ -9,6 +9,8 @@
 #        - pg_prove, the TAP test runner for pgTAP
 #        - sqitch and its PostgreSQL driver (DBD::Pg)
 #        - Python venv support (python3-venv)
+#        - PgBouncer (pyclient/tests/test_pgbouncer.py runs the client through
+#          it in transaction mode; Debian puts it in /usr/sbin)
 #   2. Creates the Python virtual environment at <repo>/.venv and installs the
 #      project into it in editable mode (pip install -e ".[dev]").
 #   3. Only with BOOTSTRAP_LANGUAGES=1 (scripts/test.sh sets it): what the
@@ -63,7 +65,7 @@ EXTRAS="${EXTRAS// /}"
 # Everything we might need, spelled out for people on systems without apt-get.
 MANUAL_INSTALL_HINT="please install manually: a PostgreSQL >= ${MIN_PG_MAJOR} server (with psql), \
 pgTAP for that PostgreSQL version, pg_prove (Perl TAP::Parser::SourceHandler::pgTAP), \
-sqitch with its PostgreSQL driver (Perl DBD::Pg), and python3 >= 3.11 with the venv/ensurepip module"
+sqitch with its PostgreSQL driver (Perl DBD::Pg), PgBouncer (for its test), and python3 >= 3.11 with the venv/ensurepip module"
 
 # ---------------------------------------------------------------------------
 # Package installation (apt-get)
@@ -153,6 +155,9 @@ command -v pg_prove >/dev/null 2>&1 || missing+=(libtap-parser-sourcehandler-pgt
 # sqitch (database migrations) and its PostgreSQL driver.
 command -v sqitch >/dev/null 2>&1 || missing+=(sqitch)
 perl -MDBD::Pg -e1 >/dev/null 2>&1 || missing+=(libdbd-pg-perl)
+
+# PgBouncer, for the test of the client behind a pooler in transaction mode.
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 
 # Python. We need python3 itself, and "venv" + "ensurepip" to create the
 # virtual environment (Debian ships those separately in python3-venv). This

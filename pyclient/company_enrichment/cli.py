@@ -501,9 +501,17 @@ def work(
             notice(f"[yellow]{name}: finishing the request in hand[/]", f"{name}: finishing the request in hand")
             stop.set()
 
+        if settings.database.transaction_pooling and not settings.database.listen_uri and not once:
+            raise ConfigurationError(
+                "WDH_DATABASE__TRANSACTION_POOLING is true but WDH_DATABASE__LISTEN_URI is not set: the worker's "
+                "LISTEN needs a session of its own, which a pooler in transaction mode does not keep; set "
+                "WDH_DATABASE__LISTEN_URI to a direct connection to PostgreSQL"
+            )
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         with connect(settings, max_size=concurrency + 3) as db, ExitStack() as stack:
+            if not once:
+                db.check_listen()
             monitor = WorkerMonitor()
             metrics = None
             if metrics_port is not None:

@@ -63,6 +63,8 @@ def connect(settings: Settings, *, max_size: int = 8) -> EnrichmentDB:
         max_size=max_size,
         connect_timeout=settings.database.connect_timeout,
         changed_by=settings.changed_by,
+        listen_uri=settings.database.listen_uri,
+        transaction_pooling=settings.database.transaction_pooling,
     )
     try:
         check_schema(db)

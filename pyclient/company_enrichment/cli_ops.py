@@ -77,7 +77,9 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0) from None
     if settings.database.uri:
         try:
-            with EnrichmentDB.connect(settings.database.uri, max_size=1) as db:
+            with EnrichmentDB.connect(
+                settings.database.uri, max_size=1, transaction_pooling=settings.database.transaction_pooling
+            ) as db:
                 release = db.deployed_release()
         except (DatabaseError, OSError) as exc:
             console.print(f"deployed schema: unknown (the database does not answer: {exc})", highlight=False)

@@ -200,7 +200,12 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
             )
         uri = settings.database.uri
         with _database_errors_fail_the_step():
-            db = EnrichmentDB.connect(uri, max_size=self.pool_max_size, changed_by=settings.changed_by)
+            db = EnrichmentDB.connect(
+                uri,
+                max_size=self.pool_max_size,
+                changed_by=settings.changed_by,
+                transaction_pooling=settings.database.transaction_pooling,
+            )
         replicas = None
         try:
             replicas = replicas_from_settings(settings, pool_max_size=self.pool_max_size)

@@ -6,6 +6,13 @@ rows into pydantic models, and maps database errors once, by SQLSTATE (:mod:`.er
 
 Every call runs in autocommit mode: each SQL function is its own transaction, so nothing here ever
 holds a transaction open while the caller talks to EQC.
+
+Session state. The pool keeps none that a pooler in transaction mode (PgBouncer ``pool_mode = transaction``) would
+break, once told it is behind one (``transaction_pooling``, the setting WDH_DATABASE__TRANSACTION_POOLING): psycopg
+then prepares no statements on the server (it would after 5 executions of one), and ``enrichment.changed_by`` is set
+in each call's transaction instead of once per connection. The SQL API keeps no session state (no temporary tables,
+no advisory locks, settings only ``SET LOCAL`` or per function). The one thing that needs a session is LISTEN: the
+worker's listener connects on its own, to ``listen_uri`` (WDH_DATABASE__LISTEN_URI) when given.
 """
 
 from __future__ import annotations
@@ -177,8 +184,10 @@ SQL: Final[dict[str, str]] = {
     "revert_mapping_change_set": (
         "SELECT * FROM enterprise.revert_mapping_change_set(change_set => %(change_set)s, force => %(force)s)"
     ),
-    # Who the mapping history names (WDH_CHANGED_BY), set once on each new connection of the pool.
+    # Who the mapping history names (WDH_CHANGED_BY), set once on each new connection of the pool; behind a pooler in
+    # transaction mode, in each call's transaction instead (the session is not ours from one transaction to the next).
     "set_changed_by": "SELECT set_config('enrichment.changed_by', %(changed_by)s, false)",
+    "set_changed_by_local": "SELECT set_config('enrichment.changed_by', %(changed_by)s, true)",
     "cache_company_mapping": (
         "SELECT enterprise.cache_company_mapping(alias_name => %(alias_name)s, canonical_id => %(canonical_id)s,"
         " source => %(source)s)"
@@ -191,7 +200,7 @@ SQL: Final[dict[str, str]] = {
     "ping": "SELECT 1",
     # Replica reads (replicas.py): the primary's WAL write position at the start of a batch, and whether a standby
     # is one (in recovery) and has replayed up to that position.
-    "wal_position": "SELECT pg_catalog.pg_current_wal_lsn()::text",
+    "wal_position": "SELECT pg_catalog.pg_current_wal_insert_lsn()::text",
     "standby_state": (
         "SELECT pg_catalog.pg_is_in_recovery(),"
         " COALESCE(pg_catalog.pg_last_wal_replay_lsn() >= %(position)s::pg_lsn, false)"
@@ -268,19 +277,24 @@ def _batch_params(columns: RecordColumns) -> tuple[bool, dict[str, Any]]:
 _COLUMN_PARAMS: Final = ("plan_codes", "customer_names", "account_names", "account_numbers")
 
 
-def _probe(uri: str, kwargs: dict[str, Any]) -> None:
+def _probe(uri: str, kwargs: dict[str, Any], *, setting: str = "WDH_DATABASE__URI", what: str = "the database") -> None:
     """One connection, closed at once; DatabaseUnavailableError (where, and libpq's reason) when it fails."""
     try:
         psycopg.connect(uri, **kwargs).close()
     except psycopg.Error as exc:
         info = conninfo_to_dict(uri)
         where = ", ".join(f"{k} {info[k]}" for k in ("host", "port", "dbname", "user") if info.get(k))
+        waited = kwargs.get("connect_timeout")
         raise DatabaseUnavailableError(
-            f"cannot connect to the database ({where or 'libpq defaults'})",
+            f"cannot connect to {what} ({where or 'libpq defaults'})",
             sqlstate=exc.sqlstate,
             detail=" ".join(str(exc).split()) or type(exc).__name__,
-            hint="Check WDH_DATABASE__URI and that the server is running (a connection is waited for at most "
-            f"WDH_DATABASE__CONNECT_TIMEOUT seconds, here {kwargs['connect_timeout']}).",
+            hint=f"Check {setting} and that the server is running"
+            + (
+                f" (a connection is waited for at most WDH_DATABASE__CONNECT_TIMEOUT seconds, here {waited})."
+                if waited is not None
+                else "."
+            ),
         ) from None
 
 
@@ -294,8 +308,15 @@ def _changed_by_setter(changed_by: str) -> Callable[[psycopg.Connection[Any]], N
 class EnrichmentDB:
     """Typed access to the enterprise SQL API over a psycopg connection pool."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(
+        self, pool: ConnectionPool, *, listen_uri: str | None = None, changed_by_per_transaction: str | None = None
+    ) -> None:
+        """``listen_uri``: where :meth:`listen` connects (default: the pool's conninfo). ``changed_by_per_transaction``:
+        run each call in a transaction that first sets ``enrichment.changed_by`` to it (a pool behind a pooler in
+        transaction mode, where a session setting would not stay with this client)."""
         self._pool = pool
+        self._listen_uri = listen_uri
+        self._changed_by_local = changed_by_per_transaction
 
     @classmethod
     def connect(
@@ -307,6 +328,8 @@ class EnrichmentDB:
         timeout: float = 30.0,
         connect_timeout: float | None = None,
         changed_by: str | None = None,
+        listen_uri: str | None = None,
+        transaction_pooling: bool = False,
     ) -> EnrichmentDB:
         """Open a pool on ``uri``. Connections are checked before use, so a restarted server is survived.
 
@@ -315,8 +338,14 @@ class EnrichmentDB:
 
         ``changed_by`` (the setting WDH_CHANGED_BY) is set on every connection as ``enrichment.changed_by``: the
         mapping history records it beside the database user.
+
+        ``listen_uri`` (WDH_DATABASE__LISTEN_URI): where :meth:`listen` connects, when not ``uri``.
+        ``transaction_pooling`` (WDH_DATABASE__TRANSACTION_POOLING): ``uri`` goes through a pooler in transaction
+        mode, so no statement is prepared on the server and ``changed_by`` is set in each call's transaction.
         """
         kwargs: dict[str, Any] = {"autocommit": True, "application_name": "company-enrichment"}
+        if transaction_pooling:
+            kwargs["prepare_threshold"] = None
         if connect_timeout is not None:
             # libpq counts whole seconds and treats 1 as 2.
             kwargs["connect_timeout"] = max(2, math.ceil(connect_timeout))
@@ -328,7 +357,7 @@ class EnrichmentDB:
             timeout=timeout,
             kwargs=kwargs,
             check=ConnectionPool.check_connection,
-            configure=None if changed_by is None else _changed_by_setter(changed_by),
+            configure=None if changed_by is None or transaction_pooling else _changed_by_setter(changed_by),
             open=False,
             name="company-enrichment",
         )
@@ -340,7 +369,9 @@ class EnrichmentDB:
         except Exception as exc:  # psycopg_pool.PoolTimeout carries the connection error in its text
             pool.close()
             raise DatabaseUnavailableError(f"cannot connect to the database: {exc}", sqlstate=None) from exc
-        return cls(pool)
+        return cls(
+            pool, listen_uri=listen_uri, changed_by_per_transaction=changed_by if transaction_pooling else None
+        )
 
     @property
     def pool(self) -> ConnectionPool:
@@ -361,7 +392,12 @@ class EnrichmentDB:
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
         try:
             with self._pool.connection() as conn:
-                yield conn
+                if self._changed_by_local is None:
+                    yield conn
+                else:
+                    with conn.transaction():
+                        conn.execute(SQL["set_changed_by_local"], {"changed_by": self._changed_by_local})
+                        yield conn
         except psycopg.Error as exc:
             raise map_database_error(exc) from exc
         except UnicodeEncodeError as exc:
@@ -454,8 +490,9 @@ class EnrichmentDB:
         return rows
 
     def wal_position(self) -> str:
-        """The server's current WAL write position (``pg_current_wal_lsn()``, e.g. ``0/1A2B3C8``); on a primary only
-        (a standby raises 55000)."""
+        """The server's current WAL insert position (``pg_current_wal_insert_lsn()``, e.g. ``0/1A2B3C8``): past the
+        commit record of every transaction committed so far, those committed with ``synchronous_commit = off`` (whose
+        WAL may not be written yet) included; on a primary only (a standby raises 55000)."""
         return str(self._scalar("wal_position"))
 
     def standby_state(self, position: str) -> tuple[bool, bool]:
@@ -736,18 +773,31 @@ class EnrichmentDB:
     def queue_stats(self) -> QueueStats:
         return self._one(QueueStats, "queue_stats", {})
 
-    @contextmanager
-    def listen(self) -> Iterator[Listener]:
-        """A connection of its own (outside the pool, with exactly the pool's connection settings) that LISTENs
-        on enterprise_lookup. TCP keepalives are on, so a half-open connection is noticed; see also
-        :meth:`Listener.check`."""
+    def _listen_conninfo(self) -> tuple[str, dict[str, Any]]:
+        """Where the LISTEN connection goes (``listen_uri``, else the pool's conninfo) and the pool's kwargs."""
         conninfo = self._pool.conninfo
         if callable(conninfo):
             conninfo = conninfo()
         pool_kwargs = self._pool.kwargs
         if callable(pool_kwargs):
             pool_kwargs = pool_kwargs()
-        pool_kwargs = dict(pool_kwargs or {})
+        return self._listen_uri or conninfo, dict(pool_kwargs or {})
+
+    def check_listen(self) -> None:
+        """One connection to where :meth:`listen` connects, closed at once: DatabaseUnavailableError naming
+        WDH_DATABASE__LISTEN_URI when it fails (a worker checks this at start-up; later losses are retried)."""
+        if self._listen_uri is None:
+            return  # the pool's own URI, which answered when the pool opened
+        conninfo, kwargs = self._listen_conninfo()
+        _probe(conninfo, kwargs, setting="WDH_DATABASE__LISTEN_URI", what="the database for LISTEN")
+
+    @contextmanager
+    def listen(self) -> Iterator[Listener]:
+        """A connection of its own (outside the pool, with the pool's connection settings) that LISTENs on
+        enterprise_lookup: to ``listen_uri`` when given (LISTEN needs a session of its own, which a pooler in
+        transaction mode does not keep), else where the pool connects. TCP keepalives are on, so a half-open
+        connection is noticed; see also :meth:`Listener.check`."""
+        conninfo, pool_kwargs = self._listen_conninfo()
         try:
             given = {**conninfo_to_dict(conninfo), **pool_kwargs}
             kwargs = {**{k: v for k, v in LISTEN_KEEPALIVES.items() if k not in given}, **pool_kwargs}

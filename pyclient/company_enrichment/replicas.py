@@ -2,7 +2,7 @@
 
 For each batch, :meth:`ReplicaRouter.resolve_rows`:
 
-1. reads the primary's WAL position (``pg_current_wal_lsn()``);
+1. reads the primary's WAL insert position (``pg_current_wal_insert_lsn()``);
 2. takes the next standby in round-robin order that is a standby (``pg_is_in_recovery()``) and has replayed up to
    that position (``pg_last_wal_replay_lsn()``), polling the standbys for at most ``max_wait`` seconds;
 3. asks it ``preview_company_ids`` (which writes nothing) for the whole batch, and keeps the answers that are
@@ -74,7 +74,8 @@ class ReplicaRouter:
     """Spreads the read-only half of batch resolution over hot standbys, round-robin; thread-safe (``jobs``).
 
     ``pool_max_size`` connections at most per standby (one per job in flight), each opened with the primary's
-    ``connect_timeout`` and ``changed_by``. The standbys' connections need nothing but ``enrichment_reader``.
+    ``connect_timeout``, ``changed_by`` and ``transaction_pooling``. The standbys' connections need nothing but
+    ``enrichment_reader``.
     """
 
     def __init__(
@@ -86,6 +87,7 @@ class ReplicaRouter:
         pool_max_size: int = 8,
         connect_timeout: float = 5.0,
         changed_by: str | None = None,
+        transaction_pooling: bool = False,
     ) -> None:
         if not uris:
             raise ValueError("ReplicaRouter needs at least one standby URI")
@@ -97,6 +99,7 @@ class ReplicaRouter:
         self._pool_max_size = pool_max_size
         self._connect_timeout = connect_timeout
         self._changed_by = changed_by
+        self._transaction_pooling = transaction_pooling
         self._turn = itertools.count()
         self._lock = threading.Lock()
         self._stats = ReplicaStats()
@@ -251,6 +254,7 @@ class ReplicaRouter:
                     timeout=max(2.0, self._connect_timeout),
                     connect_timeout=self._connect_timeout,
                     changed_by=self._changed_by,
+                    transaction_pooling=self._transaction_pooling,
                 )
             except DatabaseError as exc:
                 replica.retry_at = time.monotonic() + self._retry_after
@@ -303,4 +307,6 @@ def replicas_from_settings(settings: Settings, *, pool_max_size: int = 8) -> Rep
         pool_max_size=pool_max_size,
         connect_timeout=settings.database.connect_timeout,
         changed_by=settings.changed_by,
+        # standbys behind a pooler in transaction mode too (WDH_DATABASE__TRANSACTION_POOLING covers every URI)
+        transaction_pooling=settings.database.transaction_pooling,
     )

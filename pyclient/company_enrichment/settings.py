@@ -9,6 +9,8 @@ WDH_DATABASE__URI                   (required)            libpq URI of the enter
 WDH_DATABASE__CONNECT_TIMEOUT       5                     seconds to wait for the database at start-up
 WDH_DATABASE__REPLICA_URIS          (none)                hot standbys for resolution's reads (comma-separated URIs)
 WDH_REPLICA_MAX_WAIT                1.0                   seconds a batch waits for a standby to catch up
+WDH_DATABASE__LISTEN_URI            (WDH_DATABASE__URI)   the worker's LISTEN connection: direct, never a pooler
+WDH_DATABASE__TRANSACTION_POOLING   false                 true: URI goes through PgBouncer in transaction mode
 WDH_EQC_BASE_URL                    https://eqc.pingan.com EQC's base URL
 WDH_EQC_TOKEN                       (none)                EQC token; never logged
 WDH_EQC_TIMEOUT                     30                    seconds per EQC request
@@ -73,8 +75,18 @@ class DatabaseSettings(BaseModel):
     )
     """Standbys that answer the read-only half of batch resolution (preview_company_ids); see replicas.py. One
     URI per standby: a multi-host URI (which has commas of its own) cannot be given here."""
+    listen_uri: str | None = Field(
+        default=None,
+        description="the worker's LISTEN connection, which needs a session of its own: a direct connection to "
+        "PostgreSQL when uri goes through a pooler in transaction mode (default: uri)",
+    )
+    transaction_pooling: bool = Field(
+        default=False,
+        description="uri goes through a pooler in transaction mode (PgBouncer pool_mode=transaction): no "
+        "server-side prepared statements, and enrichment.changed_by set in each transaction, not per session",
+    )
 
-    @field_validator("uri")
+    @field_validator("uri", "listen_uri")
     @classmethod
     def _libpq_uri(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
@@ -131,6 +143,10 @@ class Settings(BaseSettings):
             )
         return self.database.uri
 
+
+    def listen_database_uri(self) -> str:
+        """WDH_DATABASE__LISTEN_URI, falling back to WDH_DATABASE__URI."""
+        return self.database.listen_uri or self.require_database_uri()
 
     def web_database_uri(self) -> str:
         """WDH_WEB_DATABASE__URI, falling back to WDH_DATABASE__URI."""

@@ -56,7 +56,9 @@ Control endpoints, for tests that drive a separate process (no token needed; the
 * ``POST /_standin/reset`` -> 204 (clears the counters and the request log, not the faults).
 
 Requests are counted when they arrive, so the counters do not depend on how long a slow answer takes. The request
-log records whether a token header was present, never its value.
+log records whether a token header was present, never its value, and when each request arrived (``at``, seconds
+since the epoch): a test measures the shared rate limit from the server's side with it. It keeps the last
+:data:`REQUEST_LOG_LIMIT` requests.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ __all__ = [
 logger = logging.getLogger("company_enrichment.standin")
 
 MAX_SEARCH_RESULTS: Final = 10
-REQUEST_LOG_LIMIT: Final = 10_000
+REQUEST_LOG_LIMIT: Final = 100_000
 _MAX_BODY: Final = 64 * 1024
 _SEARCH_PATHS: Final = frozenset({SEARCH_PATH, SEARCH_PATH.rstrip("/")})
 _CONTROL_PREFIX: Final = "/_standin/"
@@ -174,6 +176,7 @@ class RequestRecord(BaseModel):
     status: int
     header_token_present: bool
     fault: FaultKind | None = None
+    at: float = Field(default=0.0, description="when the request arrived (time.time(), taken under the log's lock)")
 
 
 class StandinStats(BaseModel):
@@ -321,6 +324,7 @@ class _State:
         authorized = self.token_ok(token)
         fault: Fault | None = None
         with self._lock:
+            arrived = time.time()
             counters = self._counters
             counters.total_requests += 1
             counts = counters.search_key_counts if is_search else counters.detail_id_counts
@@ -347,6 +351,7 @@ class _State:
                     status=status,
                     header_token_present=token is not None,
                     fault=fault.kind if fault is not None else None,
+                    at=arrived,
                 )
             )
         return _Decision(authorized=authorized, fault=fault)

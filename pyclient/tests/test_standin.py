@@ -167,6 +167,16 @@ def test_search_without_match_is_an_empty_list(client: EQCClient, standin: EQCSt
     assert standin.request_log[-1].status == 200
 
 
+def test_request_log_records_when_each_request_arrived(client: EQCClient, standin: EQCStandin) -> None:
+    before = time.time()
+    client.search_company("中国平安")
+    client.search_company("浦江")
+    after = time.time()
+
+    first, second = standin.request_log[-2:]
+    assert before <= first.at <= second.at <= after
+
+
 # --------------------------------------------------------------------------------------------------- detail
 
 
@@ -194,7 +204,7 @@ def test_unknown_detail_is_not_found(client: EQCClient, standin: EQCStandin) -> 
         client.get_company_detail("699999999")
 
     assert client.request_count == 1
-    assert standin.request_log[-1] == RequestRecord(
+    assert standin.request_log[-1].model_copy(update={"at": 0.0}) == RequestRecord(
         path=DETAIL_PATH, key="699999999", status=200, header_token_present=True
     )
 
@@ -236,7 +246,7 @@ def test_wrong_token_is_401_and_never_retried(standin: EQCStandin, sleeper: Reco
     assert sleeper.calls == []
     assert standin.stats().unauthorized == 1
     assert standin.stats().total_requests == 1
-    assert standin.request_log == [
+    assert [r.model_copy(update={"at": 0.0}) for r in standin.request_log] == [
         RequestRecord(path=SEARCH_PATH, key="中国平安", status=401, header_token_present=True)
     ]
 
