@@ -248,9 +248,18 @@ def test_sixteen_clients_four_workers_and_an_admin_bulk_load(db_uri: str, load_d
             "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
         ).fetchone()
         assert deadlocks_after == deadlocks_before, "no deadlock"
+        # Requests EQC was asked for (attempts > 0); a request queued while another request for its name was being
+        # answered is settled with that answer at once, attempts 0 (trigger lookup_requests_answered_meanwhile):
+        # no search of its own, so it is checked apart.
         queue = conn.execute(
             "SELECT status, outcome, count(*), count(DISTINCT normalized_name), max(attempts)"
-            " FROM enterprise.lookup_requests GROUP BY 1, 2 ORDER BY 2"
+            " FROM enterprise.lookup_requests WHERE attempts > 0 GROUP BY 1, 2 ORDER BY 2"
+        ).fetchall()
+        answered_by_another = conn.execute(
+            "SELECT q.normalized_name, q.status, q.outcome, q.company_id,"
+            " (SELECT array_agg(ARRAY[o.status, o.outcome, o.company_id, o.attempts::text] ORDER BY o.id)"
+            "    FROM enterprise.lookup_requests AS o WHERE o.normalized_name = q.normalized_name AND o.id <> q.id)"
+            " FROM enterprise.lookup_requests AS q WHERE q.attempts = 0"
         ).fetchall()
         learned = conn.execute(
             "SELECT count(*) FROM enterprise.company_mapping WHERE source = 'EQC' AND alias_name LIKE %s",
@@ -265,6 +274,10 @@ def test_sixteen_clients_four_workers_and_an_admin_bulk_load(db_uri: str, load_d
     found = sum(int(str(r[2])) for r in queue if r[1] == "found")
     not_found = sum(int(str(r[2])) for r in queue if r[1] == "not_found")
     assert {(r[0], r[1]) for r in queue} <= {("done", "found"), ("done", "not_found")}, queue
+    for name, status, outcome, cid, others in answered_by_another:
+        # it took the answer of its name's one request, the one EQC was asked for (once)
+        assert others is not None and len(others) == 1, (name, status, outcome, cid, others)
+        assert status == "done" and others[0] == ["done", outcome, cid, "1"], (name, status, outcome, cid, others)
     assert all(r[2] == r[3] and r[4] == 1 for r in queue), f"one request per name, one attempt each: {queue}"
     assert found + not_found == len(search_counts), "each queued name was searched"
     assert max(search_counts.values()) == 1, "and searched once"
