@@ -5,7 +5,8 @@
 set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
-scripts/bootstrap.sh
+# The Dagster op is one of the parts (bench_client.run_dagster), so its extra too.
+BOOTSTRAP_EXTRAS="${BOOTSTRAP_EXTRAS:-dev,dagster}" scripts/bootstrap.sh
 stamp=.venv/.bench-stamp
 if [ ! -f "$stamp" ] || [ bench/requirements-bench.txt -nt "$stamp" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-bench.txt
