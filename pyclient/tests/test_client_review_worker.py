@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import gzip
 import logging
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -34,6 +32,7 @@ from company_enrichment.standin import EQCStandin, Fault
 from company_enrichment.worker import WorkerResult, run_worker
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
+from test_reliability_worker import worker_command, worker_env
 from typer.testing import CliRunner
 
 TOKEN = "review-worker-token"
@@ -48,13 +47,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interva
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
     return time.monotonic() - started
-
-
-def worker_command() -> list[str]:
-    script = Path(sys.executable).with_name("company-enrichment")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from company_enrichment.cli import main; main()"]
 
 
 @dataclass
@@ -105,19 +97,7 @@ class Rig:
         )
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WDH_")}
-        env.update(
-            {
-                "WDH_DATABASE__URI": self.db_uri,
-                "WDH_EQC_BASE_URL": self.standin.url,
-                "WDH_EQC_TOKEN": self.standin.token,
-                "WDH_EQC_RATE_LIMIT": "60000",
-                "WDH_EQC_RETRY_MAX": "0",
-                "WDH_LOG_LEVEL": "INFO",
-            }
-        )
-        env.update(extra)
-        return env
+        return worker_env(self.db_uri, self.standin, **{"WDH_LOG_LEVEL": "INFO", **extra})
 
     def start_worker(self, *args: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
         log = self.tmp_path / f"worker{len(self.processes)}.log"

@@ -34,7 +34,7 @@ from company_enrichment.errors import DatabaseError
 from company_enrichment.models import CompanyRecord, MappingRow
 from company_enrichment.standin import EQCStandin
 from psycopg.conninfo import conninfo_to_dict
-from test_reliability_worker import Worker, wait_until, worker_command
+from test_reliability_worker import spawn_worker, wait_until, worker_env
 
 TOKEN = "pgbouncer-token"
 
@@ -194,28 +194,10 @@ def standin(tag: str) -> Iterator[EQCStandin]:
 def test_a_worker_pooled_through_pgbouncer_listening_directly(
     db_uri: str, empty_queue: None, pgbouncer: Bouncer, standin: EQCStandin, tag: str, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WDH_")}
-    env.update(
-        {
-            "WDH_DATABASE__URI": pgbouncer.uri,
-            "WDH_DATABASE__TRANSACTION_POOLING": "true",
-            "WDH_DATABASE__LISTEN_URI": db_uri,
-            "WDH_EQC_BASE_URL": standin.url,
-            "WDH_EQC_TOKEN": standin.token,
-            "WDH_EQC_RATE_LIMIT": "60000",
-            "WDH_EQC_RETRY_MAX": "0",
-        }
+    env = worker_env(pgbouncer.uri, standin, WDH_DATABASE__TRANSACTION_POOLING="true", WDH_DATABASE__LISTEN_URI=db_uri)
+    worker = spawn_worker(
+        tmp_path, "worker", ["work", "--concurrency", "2", "--batch-size", "5", "--poll-interval", "60"], env
     )
-    out, err = tmp_path / "worker.out", tmp_path / "worker.err"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(
-            [*worker_command(), "work", "--concurrency", "2", "--batch-size", "5", "--poll-interval", "60"],
-            env=env,
-            cwd=tmp_path,
-            stdout=stdout,
-            stderr=stderr,
-        )
-    worker = Worker(process, out, err)
     try:
         listening = (
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,23 @@ def worker_command() -> list[str]:
     if script.exists():
         return [str(script)]
     return [sys.executable, "-c", "from company_enrichment.cli import main; main()"]
+
+
+def worker_env(db_uri: str, standin: EQCStandin, **extra: str) -> dict[str, str]:
+    """The environment of a worker process: this one without its WDH_ settings, then the database, the stand-in as
+    EQC (no retries, a rate limit that never binds), then ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WDH_")}
+    env.update(
+        {
+            "WDH_DATABASE__URI": db_uri,
+            "WDH_EQC_BASE_URL": standin.url,
+            "WDH_EQC_TOKEN": standin.token,
+            "WDH_EQC_RATE_LIMIT": "60000",
+            "WDH_EQC_RETRY_MAX": "0",
+        }
+    )
+    env.update(extra)
+    return env
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
@@ -70,6 +87,15 @@ class Worker:
             self.process.wait()
 
 
+def spawn_worker(tmp_path: Path, stem: str, args: Sequence[str], env: dict[str, str]) -> Worker:
+    """``company-enrichment *args`` as a process in ``tmp_path`` (no stray .env file is read), its output in
+    ``stem``.out and ``stem``.err there."""
+    out, err = tmp_path / f"{stem}.out", tmp_path / f"{stem}.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen([*worker_command(), *args], env=env, cwd=tmp_path, stdout=stdout, stderr=stderr)
+    return Worker(process, out, err)
+
+
 @dataclass
 class Rig:
     db_uri: str
@@ -85,32 +111,12 @@ class Rig:
         return f"{self.tag}查无此{i}公司"
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WDH_")}
-        env.update(
-            {
-                "WDH_DATABASE__URI": self.db_uri,
-                "WDH_EQC_BASE_URL": self.standin.url,
-                "WDH_EQC_TOKEN": self.standin.token,
-                "WDH_EQC_RATE_LIMIT": "60000",
-                "WDH_EQC_RETRY_MAX": "0",
-                "WDH_LOG_LEVEL": "INFO",
-            }
-        )
-        env.update(extra)
-        return env
+        return worker_env(self.db_uri, self.standin, **{"WDH_LOG_LEVEL": "INFO", **extra})
 
     def start_worker(self, *args: str, env: dict[str, str] | None = None, prefix: list[str] | None = None) -> Worker:
-        n = len(self.workers)
-        out, err = self.tmp_path / f"worker{n}.out", self.tmp_path / f"worker{n}.err"
-        with out.open("wb") as stdout, err.open("wb") as stderr:
-            process = subprocess.Popen(
-                [*worker_command(), *(prefix or []), "work", *args],
-                env=env or self.env(),
-                cwd=self.tmp_path,  # no stray .env file is read
-                stdout=stdout,
-                stderr=stderr,
-            )
-        worker = Worker(process, out, err)
+        worker = spawn_worker(
+            self.tmp_path, f"worker{len(self.workers)}", [*(prefix or []), "work", *args], env or self.env()
+        )
         self.workers.append(worker)
         return worker
 

@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import bisect
 import json
-import os
 import signal
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,7 +39,7 @@ from typing import Any
 import psycopg
 import pytest
 from company_enrichment.standin import EQCStandin
-from test_reliability_worker import Worker, wait_until, worker_command
+from test_reliability_worker import Worker, spawn_worker, wait_until, worker_env
 
 TOKEN = "many-hosts-token"
 WORKERS = 4
@@ -67,29 +65,16 @@ class Hosts:
 
     def start_worker(self) -> Worker:
         """One worker process, as a deployer runs it on a host: same database, EQC and limit; its own name."""
-        n = len(self.workers)
-        out, err = self.tmp_path / f"host{n}.out", self.tmp_path / f"host{n}.err"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WDH_")}
-        env.update(
-            {
-                "WDH_DATABASE__URI": self.db_uri,
-                "WDH_EQC_BASE_URL": self.standin.url,
-                "WDH_EQC_TOKEN": self.standin.token,
-                "WDH_EQC_RATE_LIMIT": str(RATE_PER_MINUTE),
-                "WDH_EQC_RETRY_MAX": "0",
-                "WDH_LOG_LEVEL": "INFO",
-                "WDH_LOG_FORMAT": "json",
-            }
+        env = worker_env(
+            self.db_uri,
+            self.standin,
+            WDH_EQC_RATE_LIMIT=str(RATE_PER_MINUTE),
+            WDH_LOG_LEVEL="INFO",
+            WDH_LOG_FORMAT="json",
         )
-        with out.open("wb") as stdout, err.open("wb") as stderr:
-            process = subprocess.Popen(
-                [*worker_command(), "work", "--batch-size", "50", "--poll-interval", "1"],
-                env=env,
-                cwd=self.tmp_path,
-                stdout=stdout,
-                stderr=stderr,
-            )
-        worker = Worker(process, out, err)
+        worker = spawn_worker(
+            self.tmp_path, f"host{len(self.workers)}", ["work", "--batch-size", "50", "--poll-interval", "1"], env
+        )
         self.workers.append(worker)
         return worker
 
