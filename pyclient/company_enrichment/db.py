@@ -489,6 +489,17 @@ class EnrichmentDB:
             raise RuntimeError(f"{name} returned {len(rows)} rows for {size} records")
         return rows
 
+    def resolve_rows_at(
+        self, columns: RecordColumns, rows: Sequence[ResultRow], positions: Sequence[int]
+    ) -> list[ResultRow]:
+        """``rows`` (answers to ``columns``) with the records at ``positions`` resolved again, in one
+        resolve_company_ids call on just those records: a new list, ``rows`` unchanged."""
+        merged = list(rows)
+        if positions:
+            for i, row in zip(positions, self.resolve_rows(columns.take(positions)), strict=True):
+                merged[i] = row
+        return merged
+
     def wal_position(self) -> str:
         """The server's current WAL insert position (``pg_current_wal_insert_lsn()``, e.g. ``0/1A2B3C8``): past the
         commit record of every transaction committed so far, those committed with ``synchronous_commit = off`` (whose

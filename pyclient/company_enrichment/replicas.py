@@ -149,12 +149,9 @@ class ReplicaRouter:
             self._count(size, size, replica)
             return rows
         positions = [i for i, row in enumerate(rows) if not is_final(row)]
-        if positions:
-            fresh = primary.resolve_rows(columns.take(positions))
-            for i, row in zip(positions, fresh, strict=True):
-                rows[i] = row
+        answered = primary.resolve_rows_at(columns, rows, positions)
         self._count(size, size - len(positions), replica)
-        return rows
+        return answered
 
     def _count(self, size: int, from_replica: int, replica: _Replica | None) -> None:
         with self._lock:

@@ -294,11 +294,7 @@ class CompanyEnrichmentService:
         if not positions:
             return rows
         # On the primary, always: it settled them a moment ago, a standby may not have replayed that yet.
-        fresh = self._db.resolve_rows(columns.take(positions))
-        merged = list(rows)
-        for i, row in zip(positions, fresh, strict=True):
-            merged[i] = row
-        return merged
+        return self._db.resolve_rows_at(columns, rows, positions)
 
     def _has_budget(self, allowance: list[int] | None) -> bool:
         if not self.inline_lookups_enabled:

@@ -143,11 +143,6 @@ class Settings(BaseSettings):
             )
         return self.database.uri
 
-
-    def listen_database_uri(self) -> str:
-        """WDH_DATABASE__LISTEN_URI, falling back to WDH_DATABASE__URI."""
-        return self.database.listen_uri or self.require_database_uri()
-
     def web_database_uri(self) -> str:
         """WDH_WEB_DATABASE__URI, falling back to WDH_DATABASE__URI."""
         return self.web_database.uri or self.require_database_uri()

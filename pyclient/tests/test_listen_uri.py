@@ -10,9 +10,7 @@ the two connections apart by ``client_addr``.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +21,10 @@ import pytest
 from company_enrichment.db import EnrichmentDB
 from company_enrichment.errors import ConfigurationError
 from company_enrichment.models import MappingRow
-from company_enrichment.settings import load_settings
+from company_enrichment.settings import Settings, load_settings
 from company_enrichment.standin import EQCStandin
-from test_reliability_worker import Worker, wait_until, worker_command
+from psycopg_pool import ConnectionPool
+from test_reliability_worker import Worker, spawn_worker, wait_until, worker_env
 
 TOKEN = "listen-uri-token"
 
@@ -52,24 +51,8 @@ def standin(tag: str) -> Iterator[EQCStandin]:
 
 
 def start_worker(tmp_path: Path, db_uri: str, standin: EQCStandin, *args: str, **settings: str) -> Worker:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WDH_")}
-    env.update(
-        {
-            "WDH_DATABASE__URI": db_uri,
-            "WDH_EQC_BASE_URL": standin.url,
-            "WDH_EQC_TOKEN": standin.token,
-            "WDH_EQC_RATE_LIMIT": "60000",
-            "WDH_EQC_RETRY_MAX": "0",
-        }
-    )
-    env.update(settings)
     n = len(list(tmp_path.glob("worker*.out")))
-    out, err = tmp_path / f"worker{n}.out", tmp_path / f"worker{n}.err"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(
-            [*worker_command(), "work", *args], env=env, cwd=tmp_path, stdout=stdout, stderr=stderr
-        )
-    return Worker(process, out, err)
+    return spawn_worker(tmp_path, f"worker{n}", ["work", *args], worker_env(db_uri, standin, **settings))
 
 
 def test_a_worker_listening_on_its_own_uri_wakes_on_notify(
@@ -78,9 +61,7 @@ def test_a_worker_listening_on_its_own_uri_wakes_on_notify(
     listen_uri = tcp_uri(db_uri)
     assert listen_uri != db_uri
     # A 60 s poll: only the NOTIFY can wake it within the few seconds allowed below.
-    worker = start_worker(
-        tmp_path, db_uri, standin, "--poll-interval", "60", WDH_DATABASE__LISTEN_URI=listen_uri
-    )
+    worker = start_worker(tmp_path, db_uri, standin, "--poll-interval", "60", WDH_DATABASE__LISTEN_URI=listen_uri)
     try:
 
         def backends() -> list[tuple[Any, ...]]:
@@ -144,13 +125,19 @@ def test_transaction_pooling_without_a_listen_uri_is_refused_by_the_worker(
     assert "WDH_DATABASE__TRANSACTION_POOLING is true but WDH_DATABASE__LISTEN_URI is not set" in output, output
 
 
+def listens_on(settings: Settings) -> str:
+    """Where EnrichmentDB.listen connects for these settings (a pool that is never opened: nothing connects)."""
+    pool = ConnectionPool(settings.require_database_uri(), open=False)
+    return EnrichmentDB(pool, listen_uri=settings.database.listen_uri)._listen_conninfo()[0]
+
+
 def test_the_listen_uri_defaults_to_the_database_uri(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WDH_DATABASE__URI", "postgresql://u@db.example/enrichment")
     monkeypatch.delenv("WDH_DATABASE__LISTEN_URI", raising=False)
-    assert load_settings().listen_database_uri() == "postgresql://u@db.example/enrichment"
+    assert listens_on(load_settings()) == "postgresql://u@db.example/enrichment"
     monkeypatch.setenv("WDH_DATABASE__LISTEN_URI", "postgresql://u@primary.example/enrichment")
     settings = load_settings()
-    assert settings.listen_database_uri() == "postgresql://u@primary.example/enrichment"
+    assert listens_on(settings) == "postgresql://u@primary.example/enrichment"
     assert settings.database.transaction_pooling is False
     monkeypatch.setenv("WDH_DATABASE__LISTEN_URI", "host=primary.example port")
     with pytest.raises(ConfigurationError, match="WDH_DATABASE__LISTEN_URI: not a libpq URI"):
