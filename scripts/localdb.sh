@@ -182,38 +182,14 @@ else
     SERVER_USER="$(id -un)"
 fi
 
-# as_server_user CMD...: run a command as the server's OS user. We cd to / in
-# a subshell first, because the user may not be allowed into the current
-# directory (PostgreSQL tools complain about that).
-as_server_user() {
-    if [ "$EUID" -ne 0 ]; then
-        "$@"
-    elif command -v runuser >/dev/null 2>&1; then
-        (cd / && runuser -u "$SERVER_USER" -- "$@")
-    else
-        (cd / && setpriv --reuid="$SERVER_USER" --regid="$(id -g "$SERVER_USER")" \
-            --init-groups -- "$@")
-    fi
-}
+# as_server_user and make_dir
+# shellcheck source=scripts/server_user.sh
+. "$ROOT/scripts/server_user.sh"
 
 # byte_length STRING: print the length of STRING in bytes (not characters).
 byte_length() {
     local LC_ALL=C
     printf '%s' "${#1}"
-}
-
-# make_dir DIR MODE: create DIR (if needed) owned by the server user, with
-# MODE. Refuses symlinks, since these dirs may live in world-writable /tmp.
-make_dir() {
-    local dir="$1" mode="$2"
-    [ ! -L "$dir" ] || die "$dir is a symlink, refusing to use it"
-    mkdir -p -- "$dir"
-    if [ "$EUID" -eq 0 ]; then
-        chown "$SERVER_USER:" "$dir"
-    else
-        [ -O "$dir" ] || die "$dir exists but belongs to another user"
-    fi
-    chmod "$mode" "$dir"
 }
 
 # ---------------------------------------------------------------------------

@@ -92,22 +92,16 @@ primary_data_dir() {
     primary_psql -c 'SHOW data_directory'
 }
 
+# as_server_user and make_dir
+# shellcheck source=scripts/server_user.sh
+. "$ROOT/scripts/server_user.sh"
+
 set_server_user() {
     if [ "$EUID" -eq 0 ]; then
         SERVER_USER="$(stat -c %U -- "$(primary_data_dir)")"
         [ "$SERVER_USER" != root ] || die "the primary's data directory belongs to root"
     else
         SERVER_USER="$(id -un)"
-    fi
-}
-
-as_server_user() {
-    if [ "$EUID" -ne 0 ]; then
-        "$@"
-    elif command -v runuser >/dev/null 2>&1; then
-        (cd / && runuser -u "$SERVER_USER" -- "$@")
-    else
-        (cd / && setpriv --reuid="$SERVER_USER" --regid="$(id -g "$SERVER_USER")" --init-groups -- "$@")
     fi
 }
 
@@ -133,13 +127,6 @@ set_paths() {
     if [ "$(LC_ALL=C; printf '%s' "${#SOCKDIR}")" -gt 80 ]; then
         SOCKDIR="$SHORT_SOCKET_DIR"
     fi
-}
-
-make_dir() {  # make_dir DIR MODE, owned by the server user
-    [ ! -L "$1" ] || die "$1 is a symlink, refusing to use it"
-    mkdir -p -- "$1"
-    [ "$EUID" -ne 0 ] || chown "$SERVER_USER:" "$1"
-    chmod "$2" "$1"
 }
 
 prepare_dirs() {

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "localdb.sh"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 def clone(root: Path) -> Path:
+    """The scripts a clone needs to choose its port: localdb.sh and what it sources."""
     (root / "scripts").mkdir(parents=True)
-    shutil.copy2(SCRIPT, root / "scripts" / "localdb.sh")
+    for name in ("localdb.sh", "server_user.sh"):
+        shutil.copy2(SCRIPTS / name, root / "scripts" / name)
     return root
 
 
