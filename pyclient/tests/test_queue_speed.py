@@ -142,7 +142,6 @@ def test_a_full_name_spelled_as_the_key_scores_as_its_normalized_form(db_uri: st
     ]
 
 
-
 def test_the_settle_learns_each_name_with_index_probes_beside_many_mappings(upgrade_db: tuple[str, str]) -> None:
     """Since 0.5 the settle writes its learned names in its own statement (no _cache_learned_mappings call). Its
     plan is made once per session, and a worker's session may make it while the mapping table is small: it must
