@@ -1,7 +1,7 @@
 -- settle_lookups: EQC's answers decided in SQL (learned, sent to review, not found, failed attempts),
 -- what EQC said about each company kept, and company_profiles.
 BEGIN;
-SELECT plan(32);
+SELECT plan(36);
 
 SELECT has_function('enterprise', 'settle_lookups', ARRAY['text', 'bigint[]', 'jsonb[]', 'integer', 'interval', 'integer'],
                     'settle_lookups(text, bigint[], jsonb[], integer, interval, integer) exists');
@@ -125,6 +125,36 @@ SELECT is((SELECT count(*) FROM enterprise.settle_lookups('w4', ARRAY[pg_temp.ri
 SELECT is(current_setting('synchronous_commit'), 'on', '... commits waiting for its flush');
 SELECT throws_ok($$SELECT enterprise.configure_lookup_queue(settle_synchronous_commit => 'maybe')$$, '22023', 'invalid queue settings',
                  'a synchronous_commit value PostgreSQL does not know is refused');
+
+-- The learned-name UPSERT the settle writes itself: a curated key is never written over, a learned row with another
+-- id is updated (its history says so), one with the same id is left as it is, and two answers whose official names
+-- have one key write it once, with the first answer's id.
+SELECT enterprise.enqueue_lookup(n) FROM unnest(ARRAY['写入甲公司', '写入乙公司', '写入丙公司', '写入丁公司']) n;
+SELECT count(*) FROM enterprise.claim_lookups(10, 'w6');
+SELECT enterprise.upsert_internal_mappings(ARRAY['写入甲公司'], ARRAY['790000001'], ARRAY['name']);
+INSERT INTO enterprise.company_mapping (alias_name, canonical_id, source, match_type, priority, confidence)
+VALUES ('写入乙公司', '790000009', 'EQC', 'name', 4, 0.80), ('写入丙公司', '790000003', 'EQC', 'name', 4, 0.90);
+SELECT is((SELECT count(*)::int FROM enterprise.settle_lookups('w6',
+    ARRAY[pg_temp.rid('写入甲公司'), pg_temp.rid('写入乙公司'), pg_temp.rid('写入丙公司'), pg_temp.rid('写入丁公司')],
+    ARRAY['[{"companyId": "790000002", "companyFullName": "写入甲公司", "type": "全称精确匹配"}]',
+          '[{"companyId": "790000002", "companyFullName": "写入乙公司", "type": "全称精确匹配"}]',
+          '[{"companyId": "790000003", "companyFullName": "写入集团", "type": "全称精确匹配"}]',
+          '[{"companyId": "790000004", "companyFullName": "写入集团", "type": "全称精确匹配"}]']::jsonb[])
+           WHERE status = 'done' AND outcome = 'found'), 4, 'four answers found');
+SELECT results_eq($$SELECT lookup_key, canonical_id::text, source::text, confidence, eqc_type FROM enterprise.company_mapping
+                     WHERE lookup_key LIKE '写入%' ORDER BY lookup_key, source$$,
+    $$VALUES ('写入丁公司', '790000004', 'EQC', 1.00::numeric, '全称精确匹配'::text),
+             ('写入丙公司', '790000003', 'EQC', 0.90, NULL),
+             ('写入乙公司', '790000002', 'EQC', 1.00, '全称精确匹配'),
+             ('写入甲公司', '790000001', 'internal', 1.00, NULL),
+             ('写入集团', '790000003', 'EQC', 1.00, NULL)$$,
+    'curated kept, another id updated, the same id left as it was, one official key written once (the first answer''s)');
+SELECT results_eq($$SELECT operation, canonical_id_before::text, canonical_id_after::text FROM enterprise.company_mapping_history
+                     WHERE alias_name = '写入乙公司' ORDER BY id$$,
+    $$VALUES ('insert', NULL, '790000009'), ('update', '790000009', '790000002')$$,
+    'the update is in the history');
+SELECT is((SELECT count(*)::int FROM enterprise.company_mapping_history WHERE alias_name IN ('写入丙公司', '写入甲公司')
+              AND operation <> 'insert'), 0, 'the rows left as they were have no entry but their insert');
 
 -- Call-level errors: nothing written.
 SELECT throws_ok($$SELECT * FROM enterprise.settle_lookups('w1', ARRAY[1, 2]::bigint[], ARRAY['[]']::jsonb[])$$, '22023',

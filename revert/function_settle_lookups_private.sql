@@ -1,4 +1,5 @@
--- Revert company_enrichment:function_settle_lookups_private from pg: the v0.2.1 body
+-- Revert company_enrichment:function_settle_lookups_private from pg: back to the v0.4.0 body
+-- (learned names cached through _cache_learned_mappings). The v0.4.0 deploy script.
 -- requires: table_lookup_requests_review
 -- requires: table_eqc_companies
 -- requires: table_queue_settings_auto_accept
@@ -141,15 +142,27 @@ BEGIN
 
     RETURN QUERY
     WITH decided AS MATERIALIZED (
-        SELECT d.id, d.key, d.alias, d.scored, d.best,
-               CASE WHEN d.best IS NULL THEN 'not_found'
-                    WHEN mode <> 'eqc' OR (d.best ->> 'confidence')::numeric >= _threshold THEN 'found'
-                    ELSE 'review'
-               END AS decision
-          FROM (SELECT u.id, u.key, u.alias, u.scored, u.scored -> 0 AS best
-                  FROM ROWS FROM (pg_catalog.unnest(_ids), pg_catalog.unnest(_keys), pg_catalog.unnest(_aliases),
-                                  pg_catalog.unnest(_scored)) AS u(id, key, alias, scored)
-                 WHERE NOT u.id = ANY (_bad)) AS d
+        -- Each answer's decision and, when found, what is learned from its
+        -- best candidate: computed once here, read by every write below.
+        SELECT d.id, d.key, d.alias, d.scored, d.decision,
+               CASE WHEN d.decision = 'found' THEN d.best ->> 'company_id' END AS company_id,
+               CASE WHEN d.decision = 'found' THEN d.best ->> 'full_name' END AS official_name,
+               CASE WHEN d.decision = 'found' THEN d.best ->> 'unite_code' END AS unite_code,
+               CASE WHEN d.decision = 'found' THEN d.best ->> 'eqc_type' END AS eqc_type,
+               CASE WHEN d.decision <> 'found' THEN NULL
+                    WHEN mode = 'person' THEN 1.00
+                    ELSE (d.best ->> 'confidence')::numeric
+               END AS confidence
+          FROM (SELECT b.id, b.key, b.alias, b.scored, b.best,
+                       CASE WHEN b.best IS NULL THEN 'not_found'
+                            WHEN mode <> 'eqc' OR (b.best ->> 'confidence')::numeric >= _threshold THEN 'found'
+                            ELSE 'review'
+                       END AS decision
+                  FROM (SELECT u.id, u.key, u.alias, u.scored, u.scored -> 0 AS best
+                          FROM ROWS FROM (pg_catalog.unnest(_ids), pg_catalog.unnest(_keys),
+                                          pg_catalog.unnest(_aliases), pg_catalog.unnest(_scored))
+                               AS u(id, key, alias, scored)
+                         WHERE NOT u.id = ANY (_bad)) AS b) AS d
     ),
     companies AS (
         -- What EQC said about every company it returned, in id order (no deadlocks).
@@ -164,23 +177,23 @@ BEGIN
                last_search_key = EXCLUDED.last_search_key, last_seen_at = pg_catalog.now()
         RETURNING 1
     ),
-    found AS (
-        SELECT d.id, d.key, d.alias, d.best ->> 'company_id' AS company_id,
-               d.best ->> 'full_name' AS official_name, d.best ->> 'unite_code' AS unite_code,
-               d.best ->> 'eqc_type' AS eqc_type,
-               CASE mode WHEN 'person' THEN 1.00 ELSE (d.best ->> 'confidence')::numeric END AS confidence
-          FROM decided AS d
-         WHERE d.decision = 'found'
-    ),
     learned AS (
         -- The queued name; and EQC's official name when it is another key that
         -- fits: it is that company's own name, so it is as sure as EQC's id.
-        SELECT f.id, 0 AS rank, f.alias, f.company_id, f.confidence, f.eqc_type FROM found AS f
+        -- An official name spelled as the queued name or as the key has the
+        -- request's key (the key is a fixed point of normalize_name): it is
+        -- left out without normalizing it, and any other is normalized once.
+        SELECT d.id, 0 AS rank, d.alias, d.company_id, d.confidence, d.eqc_type
+          FROM decided AS d
+         WHERE d.decision = 'found'
         UNION ALL
-        SELECT f.id, 1, f.official_name, f.company_id, CASE WHEN mode = 'caller' THEN NULL ELSE 1.00 END, NULL
-          FROM found AS f
-         WHERE pg_catalog.length(f.official_name) <= 255
-           AND COALESCE(enterprise.normalize_name(f.official_name), '') NOT IN ('', f.key)
+        SELECT d.id, 1, d.official_name, d.company_id, CASE WHEN mode = 'caller' THEN NULL ELSE 1.00 END, NULL
+          FROM decided AS d
+         CROSS JOIN LATERAL (SELECT enterprise.normalize_name(d.official_name) AS key OFFSET 0) AS n
+         WHERE d.decision = 'found'
+           AND d.official_name NOT IN (d.alias, d.key)
+           AND pg_catalog.length(d.official_name) <= 255
+           AND COALESCE(n.key, '') NOT IN ('', d.key)
     ),
     cached AS (
         SELECT pg_catalog.count(*) AS n
@@ -205,11 +218,10 @@ BEGIN
         UPDATE enterprise.lookup_requests AS q
            SET status = 'done',
                outcome = CASE WHEN d.decision = 'found' THEN 'found' ELSE 'not_found' END,
-               company_id = f.company_id, official_name = f.official_name, unite_code = f.unite_code,
+               company_id = d.company_id, official_name = d.official_name, unite_code = d.unite_code,
                lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
                completed_at = pg_catalog.now(), updated_at = pg_catalog.now()
           FROM decided AS d
-          LEFT JOIN found AS f ON f.id = d.id
          WHERE q.id = ANY (_ids) AND q.id = d.id AND d.decision IN ('found', 'not_found')
         RETURNING q.*
     ),

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -16,6 +18,7 @@ from explain_support import auto_explained
 from psycopg.types.json import Jsonb
 
 Conn = psycopg.Connection[tuple[Any, ...]]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _enqueue(conn: Conn, names: list[str]) -> list[int]:
@@ -137,3 +140,77 @@ def test_a_full_name_spelled_as_the_key_scores_as_its_normalized_form(db_uri: st
         (2, 1, 1),
         (2, 2, star[0] if star else 0),
     ]
+
+
+def test_the_settle_learns_each_name_with_index_probes_beside_many_mappings(upgrade_db: tuple[str, str]) -> None:
+    """Since 0.5 the settle writes its learned names in its own statement (no _cache_learned_mappings call). Its
+    plan is made once per session, and a worker's session may make it while the mapping table is small: it must
+    still cost index probes per key, and update a learned row with another id by tuple id, once the table holds
+    5,000 curated and 5,000 learned names. A first draft of the rework hashed every curated name and scanned every
+    learned one there, and settled three times slower. The answers: another id updated, curated rows untouched,
+    new names inserted."""
+    uri, target = upgrade_db
+    subprocess.run(["sqitch", "deploy", "--target", target], cwd=ROOT, check=True, capture_output=True)
+    names = [f"写入-{i}" for i in range(40)]
+    with psycopg.connect(uri, autocommit=True) as admin, psycopg.connect(uri, autocommit=True) as worker:
+        admin.execute("ALTER TABLE enterprise.company_mapping SET (autovacuum_enabled = false)")
+        ids = _enqueue(admin, names)
+        admin.execute("ANALYZE enterprise.company_mapping")
+
+        name_of = dict(zip(ids, names, strict=True))
+
+        def settle(*, explain: bool) -> tuple[list[int], list[str], list[tuple[Any, ...]]]:
+            batch = [int(r[0]) for r in worker.execute("SELECT id FROM enterprise.claim_lookups(20, 'speed')")]
+            assert len(batch) == 20
+            answers = [
+                Jsonb([{"companyId": f"79{i:07d}", "companyFullName": name_of[i], "type": "全称精确匹配"}])
+                for i in batch
+            ]
+            sql = "SELECT status, outcome FROM enterprise.settle_lookups('speed', %s::bigint[], %s::jsonb[])"
+            if explain:
+                return batch, *auto_explained(worker, sql, (batch, answers), analyze=True)
+            return batch, [], worker.execute(sql, (batch, answers)).fetchall()
+
+        # The worker's session plans the settle while the table is empty ...
+        first, _, rows = settle(explain=False)
+        assert rows == [("done", "found")] * 20
+        # ... then the table grows, and some names still queued become known: learned under another id, curated.
+        waiting = sorted(name_of[i] for i in ids if i not in first)
+        other_id, curated = waiting[:5], waiting[5:10]
+        admin.execute(
+            "SELECT enterprise.upsert_internal_mappings(array_agg('人工' || i),"
+            " array_agg('7' || lpad(i::text, 8, '0')), array_agg('name'::text)) FROM generate_series(1, 5000) i"
+        )
+        admin.execute(
+            "INSERT INTO enterprise.company_mapping (alias_name, canonical_id, source, match_type, priority)"
+            " SELECT '学到' || i, '6' || lpad(i::text, 8, '0'), 'EQC', 'name', 4 FROM generate_series(1, 5000) i"
+            " UNION ALL SELECT n, '500000000', 'EQC', 'name', 4 FROM unnest(%s::text[]) n",
+            (other_id,),
+        )
+        admin.execute(
+            "SELECT enterprise.upsert_internal_mappings(%s::text[], array_fill('400000000'::text, ARRAY[5]),"
+            " array_fill('name'::text, ARRAY[5]))",
+            (curated,),
+        )
+        _, plans, rows = settle(explain=True)
+        assert rows == [("done", "found")] * 20
+        learned = admin.execute(
+            "SELECT alias_name, canonical_id, source FROM enterprise.company_mapping"
+            " WHERE alias_name = ANY (%s) ORDER BY alias_name, source",
+            (names,),
+        ).fetchall()
+    expected = {name_of[i]: (f"79{i:07d}", "EQC") for i in ids}
+    for name in curated:
+        expected[name] = ("400000000", "internal")
+    assert sorted(learned) == sorted((a, c, s) for a, (c, s) in expected.items())
+
+    settle_plans = [p for p in plans if "firsts AS MATERIALIZED" in p]
+    assert settle_plans, f"auto_explain showed no settle plan: {plans!r}"
+    plan = settle_plans[0]
+    assert "hashed SubPlan" not in plan, plan
+    assert "Seq Scan on company_mapping" not in plan, plan
+    lines = plan.splitlines()
+    for n, line in enumerate(lines):
+        if ("Index Scan" in line or "Index Only Scan" in line) and " on company_mapping " in line:
+            assert "lookup_key = " in lines[n + 1], f"a company_mapping scan that is no per-key probe:\n{plan}"
+    assert "Tid Scan on company_mapping" in plan, plan
