@@ -1,6 +1,9 @@
 -- Deploy company_enrichment:function_normalize_name_full to pg
+-- (reworked after v0.4.0: the decoration patterns are constants of
+-- _name_decoration_patterns(), no longer built from the list for every name)
 -- requires: function_name_decorations
 -- requires: function_name_decoration_edges
+-- requires: function_name_decoration_patterns
 -- requires: owner_enrichment_owner
 
 BEGIN;
@@ -44,20 +47,12 @@ BEGIN
     END LOOP;
     -- 7: decorations at the start, only when the first character could begin one.
     IF pg_catalog.strpos((enterprise._name_decoration_edges())[1], pg_catalog.left(_s, 1)) > 0 THEN
-        _s := pg_catalog.regexp_replace(_s,
-                  '^(?:\((?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
-                  || ')\)[-_—–:·]*|(?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
-                  || ')[-_—–:·]+)+',
-                  '');
+        _s := pg_catalog.regexp_replace(_s, (enterprise._name_decoration_patterns())[1], '');
     END IF;
     -- 8: decorations, punctuation and empty brackets at the end, only when the
     -- last character could end one.
     IF pg_catalog.strpos((enterprise._name_decoration_edges())[2], pg_catalog.right(_s, 1)) > 0 THEN
-        _s := pg_catalog.regexp_replace(_s,
-                  '(?:[-_—–:·]*\((?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
-                  || ')\)|[-_—–:·]*(?:' || pg_catalog.array_to_string(enterprise._name_decorations(), '|')
-                  || ')|[-—–.。]|\(\))+$',
-                  '');
+        _s := pg_catalog.regexp_replace(_s, (enterprise._name_decoration_patterns())[2], '');
     END IF;
     -- NFKC once more: removing a space, a quote mark or a decoration can leave a
     -- combining mark next to a letter (NFKC turns a spacing accent ´ into a
@@ -73,7 +68,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION enterprise._normalize_name_full(text) IS
-    'Private: normalize_name''s full rules (the 0.2.1 body); normalize_name calls it for names its fast path does not cover.';
+    'Private: normalize_name''s full rules (the 0.2.1 rules); normalize_name calls it for names its fast path does not cover.';
 
 REVOKE ALL ON FUNCTION enterprise._normalize_name_full(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION enterprise._normalize_name_full(text)

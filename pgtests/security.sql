@@ -44,7 +44,8 @@ SELECT is_empty($$
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
      WHERE n.nspname = 'enterprise' AND p.proname LIKE '\_%'
-       AND p.proname NOT IN ('_name_decorations', '_name_decoration_edges', '_normalize_name_full')
+       AND p.proname NOT IN ('_name_decorations', '_name_decoration_edges', '_name_decoration_patterns',
+                              '_normalize_name_full')
        AND (has_function_privilege('enrichment_reader', p.oid, 'EXECUTE')
             OR has_function_privilege('enrichment_worker', p.oid, 'EXECUTE')
             OR has_function_privilege('enrichment_admin', p.oid, 'EXECUTE'))$$,

@@ -7,5 +7,10 @@ SELECT 1 / (enterprise._normalize_name_full('(())a') = 'a')::int;
 SELECT 1 / (enterprise._normalize_name_full(NULL) IS NULL)::int;
 SELECT 1 / pg_catalog.has_function_privilege('enrichment_reader', 'enterprise._normalize_name_full(text)', 'EXECUTE')::int;
 SELECT 1 / (NOT pg_catalog.has_function_privilege('public', 'enterprise._normalize_name_full(text)', 'EXECUTE'))::int;
+-- the reworked body (after v0.4.0): the patterns are _name_decoration_patterns()'s constants
+SELECT 1 / (pg_catalog.strpos(p.prosrc, 'enterprise._name_decoration_patterns()') > 0
+            AND pg_catalog.strpos(p.prosrc, 'array_to_string') = 0)::int
+  FROM pg_catalog.pg_proc AS p
+ WHERE p.oid = 'enterprise._normalize_name_full(text)'::pg_catalog.regprocedure;
 
 ROLLBACK;
