@@ -266,16 +266,20 @@ EOF
     log "ready: hot standby of port $PRIMARY_PORT on port $PORT, replayed up to the primary's position"
 }
 
-cmd_stop() {
+# Whether this standby's server runs; sets its paths, server user and bindir on the way.
+server_running() {
     choose_port
     set_paths
-    if [ -f "$DATA/PG_VERSION" ]; then
-        set_server_user
-        set_bindir
-        if is_running; then
-            as_server_user "$BINDIR/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null
-            log "stopped"
-        fi
+    [ -f "$DATA/PG_VERSION" ] || return 1
+    set_server_user
+    set_bindir
+    is_running
+}
+
+cmd_stop() {
+    if server_running; then
+        as_server_user "$BINDIR/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null
+        log "stopped"
     fi
 }
 
@@ -293,15 +297,9 @@ cmd_remove() {
 }
 
 cmd_status() {
-    choose_port
-    set_paths
-    if [ -f "$DATA/PG_VERSION" ]; then
-        set_server_user
-        set_bindir
-        if is_running; then
-            echo running
-            return 0
-        fi
+    if server_running; then
+        echo running
+        return 0
     fi
     echo stopped
     return 3
