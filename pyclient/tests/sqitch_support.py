@@ -1,11 +1,15 @@
 """Running sqitch against a throwaway database next to the test database (upgrade tests; the database is the
-upgrade_db fixture of conftest.py)."""
+upgrade_db fixture of conftest.py), and the state an upgrade must keep."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,3 +25,29 @@ def sqitch(target: str, *args: str) -> subprocess.CompletedProcess[str]:
 def deploy(target: str, *args: str) -> None:
     done = sqitch(target, "deploy", *args)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def kept_state(
+    conn: psycopg.Connection[tuple[Any, ...]], plans: Sequence[str | None], names: Sequence[str | None]
+) -> dict[str, Any]:
+    """What an upgrade from 0.3 on keeps as it was: mappings to their updated_at, TEMP ids, requests (with their
+    leases), the answers to ``plans`` and ``names``, and the mapping history."""
+    return {
+        "mappings": conn.execute(
+            "SELECT alias_name, canonical_id, source, match_type, lookup_key, confidence, eqc_type, updated_at"
+            " FROM enterprise.company_mapping ORDER BY alias_name, match_type"
+        ).fetchall(),
+        "temp_ids": conn.execute("SELECT temp_key, temp_id FROM enterprise.temp_id_assignments ORDER BY 1").fetchall(),
+        "requests": conn.execute(
+            "SELECT id, name, normalized_name, status, attempts, lease_owner, outcome, company_id"
+            " FROM enterprise.lookup_requests ORDER BY id"
+        ).fetchall(),
+        "answers": conn.execute(
+            "SELECT company_id, status, source, match_type, temp_id, request_id"
+            " FROM enterprise.preview_company_ids(%s, %s, NULL, NULL)",
+            (list(plans), list(names)),
+        ).fetchall(),
+        "history": conn.execute(
+            "SELECT id, change_set, operation, alias_name FROM enterprise.company_mapping_history ORDER BY id"
+        ).fetchall(),
+    }

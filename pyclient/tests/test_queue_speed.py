@@ -9,16 +9,14 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import psycopg
 from explain_support import auto_explained
 from psycopg.types.json import Jsonb
+from sqitch_support import deploy
 
 Conn = psycopg.Connection[tuple[Any, ...]]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _enqueue(conn: Conn, names: list[str]) -> list[int]:
@@ -150,7 +148,7 @@ def test_the_settle_learns_each_name_with_index_probes_beside_many_mappings(upgr
     learned one there, and settled three times slower. The answers: another id updated, curated rows untouched,
     new names inserted."""
     uri, target = upgrade_db
-    subprocess.run(["sqitch", "deploy", "--target", target], cwd=ROOT, check=True, capture_output=True)
+    deploy(target)
     names = [f"写入-{i}" for i in range(40)]
     with psycopg.connect(uri, autocommit=True) as admin, psycopg.connect(uri, autocommit=True) as worker:
         admin.execute("ALTER TABLE enterprise.company_mapping SET (autovacuum_enabled = false)")

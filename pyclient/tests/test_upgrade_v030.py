@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from sqitch_support import deploy, sqitch
+from sqitch_support import deploy, kept_state, sqitch
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -38,26 +38,7 @@ def fill_at_v030(conn: Conn) -> int:
 
 
 def snapshot(conn: Conn) -> dict[str, Any]:
-    return {
-        "mappings": conn.execute(
-            "SELECT alias_name, canonical_id, source, match_type, lookup_key, confidence, eqc_type, updated_at"
-            " FROM enterprise.company_mapping ORDER BY alias_name, match_type"
-        ).fetchall(),
-        "temp_ids": conn.execute("SELECT temp_key, temp_id FROM enterprise.temp_id_assignments ORDER BY 1").fetchall(),
-        "requests": conn.execute(
-            "SELECT id, name, normalized_name, status, attempts, lease_owner, outcome, company_id"
-            " FROM enterprise.lookup_requests ORDER BY id"
-        ).fetchall(),
-        "answers": conn.execute(
-            "SELECT company_id, status, source, match_type, temp_id, request_id"
-            " FROM enterprise.preview_company_ids(%s, %s, NULL, NULL)",
-            (PLANS, NAMES),
-        ).fetchall(),
-        "history": conn.execute(
-            "SELECT id, change_set, operation, alias_name FROM enterprise.company_mapping_history ORDER BY id"
-        ).fetchall(),
-        "policy": conn.execute(POLICY).fetchone(),
-    }
+    return {**kept_state(conn, PLANS, NAMES), "policy": conn.execute(POLICY).fetchone()}
 
 
 def settle_column(conn: Conn) -> bool:
