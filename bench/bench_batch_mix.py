@@ -20,19 +20,16 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import subprocess
 import time
 from dataclasses import dataclass
 
 import psycopg
 from common import (
     DECORATIONS,
-    ROOT,
     Records,
     Report,
     command,
     company_name,
-    database_uri,
     drop_database,
     fresh_database,
     load_mappings,
@@ -161,22 +158,6 @@ class Target:
     uri: str
 
 
-def deploy_to(name: str, change: str) -> str:
-    """A scratch database deployed only up to ``change``."""
-    admin = database_uri("postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    uri = database_uri(name)
-    subprocess.run(
-        ["sqitch", "deploy", "--to", change, "--target", "db:pg://" + uri.removeprefix("postgresql://")],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return uri
-
-
 def run(
     report: Report,
     *,
@@ -201,7 +182,7 @@ def run(
     print(f"\n== batch resolution, one connection: {total:,} records x {mappings:,} curated mappings, pipeline mix")
     targets = [Target("HEAD", fresh_database("enrichment_bench_mix"))]
     if before:
-        targets.insert(0, Target(f"before ({before})", deploy_to("enrichment_bench_mix_before", before)))
+        targets.insert(0, Target(f"before ({before})", fresh_database("enrichment_bench_mix_before", to=before)))
     try:
         for target in targets:
             load_mappings(target.uri, mappings, learned=learned)

@@ -16,7 +16,7 @@ import time
 
 import psycopg
 from bench_batch_mix import make_mix
-from common import command, drop_database, fresh_database
+from common import command, head_beside
 
 FAST_PATH = "n ~ '^[0-9A-Za-z\\u4e00-\\u9fff]+$'"
 
@@ -28,43 +28,37 @@ def main() -> None:
     args = parser.parse_args()
     records = make_mix(200_000, mappings=200_000, learned=20_000, run="normalize")
     names = sorted({n for n in records.customer_names if n})
-    labels = {"enrichment_bench_normalize_before": args.before, "enrichment_bench_normalize": "HEAD"}
-    uris = {name: fresh_database(name, to=None if label == "HEAD" else label) for name, label in labels.items()}
-    try:
-        conns = {name: psycopg.connect(uri, autocommit=True) for name, uri in uris.items()}
-        any_conn = next(iter(conns.values()))
-        full = [r[0] for r in any_conn.execute(f"SELECT n FROM unnest(%b::text[]) n WHERE NOT {FAST_PATH}", (names,))]
+    with head_beside("enrichment_bench_normalize", args.before) as uris:
+        conns = {label: psycopg.connect(uri, autocommit=True) for label, uri in uris.items()}
+        outside = f"SELECT n FROM unnest(%b::text[]) n WHERE NOT {FAST_PATH}"
+        full = [r[0] for r in conns["HEAD"].execute(outside, (names,))]
         print(f"  {len(names):,} distinct names, {len(full):,} outside the fast path's characters")
-        best: dict[str, dict[str, float]] = {name: {} for name in conns}
+        best: dict[str, dict[str, float]] = {label: {} for label in conns}
         for r in range(args.rounds):
-            for name in list(conns) if r % 2 else list(reversed(conns)):
+            for label in list(conns) if r % 2 else list(reversed(conns)):
                 for part, arr, expr in (
                     ("passing them in", names, "length(n)"),
                     ("all names", names, "enterprise.normalize_name(n)"),
                     ("full rules", full, "enterprise.normalize_name(n)"),
                 ):
                     start = time.perf_counter()
-                    conns[name].execute(f"SELECT count({expr}) FROM unnest(%b::text[]) n", (arr,)).fetchone()
+                    conns[label].execute(f"SELECT count({expr}) FROM unnest(%b::text[]) n", (arr,)).fetchone()
                     us = (time.perf_counter() - start) / len(arr) * 1e6
-                    best[name][part] = min(us, best[name].get(part, us))
+                    best[label][part] = min(us, best[label].get(part, us))
         keys = [
             c.execute("SELECT array_agg(enterprise.normalize_name(n)) FROM unnest(%b::text[]) n", (names,)).fetchone()
             for c in conns.values()
         ]
         if keys[0] != keys[1]:
             raise SystemExit("the two databases give some names another key")
-        for name, label in labels.items():
-            print(f"  {label}: " + ", ".join(f"{part} {us:.2f} us" for part, us in best[name].items()))
-        before, head = best["enrichment_bench_normalize_before"], best["enrichment_bench_normalize"]
+        for label in conns:
+            print(f"  {label}: " + ", ".join(f"{part} {us:.2f} us" for part, us in best[label].items()))
         for part in ("all names", "full rules"):
-            print(f"  {part}: HEAD / {args.before} time {head[part] / before[part]:.2f}x")
+            print(f"  {part}: HEAD / {args.before} time {best['HEAD'][part] / best[args.before][part]:.2f}x")
         print(f"  same key for every name: {len(names):,} names")
         print(f"  reproduce: {command('bench/bench_normalize.py', '--before', args.before)}")
         for c in conns.values():
             c.close()
-    finally:
-        for name in uris:
-            drop_database(name)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import time
 
 import psycopg
 from bench_queue import CLAIM, SETTLE, _candidates, enqueue
-from common import command, drop_database, fresh_database
+from common import command, head_beside
 
 Conn = psycopg.Connection[tuple[object, ...]]
 Rows = list[tuple[object, ...]]
@@ -38,32 +38,26 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=20, help="blocks of ten cycles per database (default 20)")
     args = parser.parse_args()
     jobs = args.batch * 10 * (args.blocks + 1)
-    labels = {"enrichment_bench_settle_before": args.before, "enrichment_bench_settle": "HEAD"}
-    uris = {name: fresh_database(name, to=None if label == "HEAD" else label) for name, label in labels.items()}
-    try:
+    with head_beside("enrichment_bench_settle", args.before) as uris:
         for uri in uris.values():
             enqueue(uri, jobs, tag="settle")
-        conns = {name: psycopg.connect(uri, autocommit=True) for name, uri in uris.items()}
-        held = {name: c.execute(CLAIM, (args.batch, "bench")).fetchall() for name, c in conns.items()}
+        conns = {label: psycopg.connect(uri, autocommit=True) for label, uri in uris.items()}
+        held = {label: c.execute(CLAIM, (args.batch, "bench")).fetchall() for label, c in conns.items()}
         seconds = dict.fromkeys(conns, 0.0)
         answers = dict.fromkeys(conns, 0)
         for block in range(args.blocks):
-            for name in list(conns) if block % 2 else list(reversed(conns)):
+            for label in list(conns) if block % 2 else list(reversed(conns)):
                 start = time.perf_counter()
-                held[name], n = _cycles(conns[name], held[name], args.batch, 10)
-                seconds[name] += time.perf_counter() - start
-                answers[name] += n
-        rate = {name: answers[name] / seconds[name] for name in conns}
-        for name, label in labels.items():
-            print(f"  {label}: {rate[name]:,.0f} answers/s ({answers[name]:,} answers, batch {args.batch})")
-        before, head = rate["enrichment_bench_settle_before"], rate["enrichment_bench_settle"]
-        print(f"  HEAD / {args.before}: {head / before:.2f}x")
+                held[label], n = _cycles(conns[label], held[label], args.batch, 10)
+                seconds[label] += time.perf_counter() - start
+                answers[label] += n
+        rate = {label: answers[label] / seconds[label] for label in conns}
+        for label in conns:
+            print(f"  {label}: {rate[label]:,.0f} answers/s ({answers[label]:,} answers, batch {args.batch})")
+        print(f"  HEAD / {args.before}: {rate['HEAD'] / rate[args.before]:.2f}x")
         print(f"  reproduce: {command('bench/bench_settle.py', '--batch', str(args.batch), '--before', args.before)}")
         for c in conns.values():
             c.close()
-    finally:
-        for name in uris:
-            drop_database(name)
 
 
 if __name__ == "__main__":

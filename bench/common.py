@@ -73,6 +73,19 @@ def drop_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def head_beside(name: str, before: str) -> Iterator[dict[str, str]]:
+    """Two scratch databases for one run: ``name`` deployed to HEAD and ``{name}_before`` only up to ``before`` (a
+    change or @tag: the release measured beside this code). Yields their URIs by label, ``before`` first, then
+    "HEAD"; drops both at the end."""
+    databases = {before: f"{name}_before", "HEAD": name}
+    try:
+        yield {label: fresh_database(db, to=None if label == "HEAD" else label) for label, db in databases.items()}
+    finally:
+        for db in databases.values():
+            drop_database(db)
+
+
 def machine_facts() -> dict[str, Any]:
     with psycopg.connect(database_uri("postgres")) as conn:
         version = conn.execute("SHOW server_version").fetchone()
