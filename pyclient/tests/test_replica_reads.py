@@ -310,6 +310,9 @@ def test_a_paused_standby_is_not_used_and_the_answer_is_the_primarys(
     learned_then_curated, learned, curated = f"{tag}先学后定公司", f"{tag}后学公司", f"{tag}后定公司"
     primary.cache_company_mapping(learned_then_curated, "691000001")
     columns = _columns([learned_then_curated, learned, curated, f"{tag}旧名甲"])
+    # The first batch is to find the standby caught up: wait here, not within the router's 0.3 s, which a loaded
+    # machine can miss (CI once saw the batch sent to the primary as "behind").
+    _wait_replayed(db_uri, standby_uri)
     with ReplicaRouter([standby_uri], max_wait=0.3, pool_max_size=2) as replicas:
         service = CompanyEnrichmentService(primary, None, replicas=replicas)
         service.resolve_columns(columns)  # queues the unknown names; the standby is used
