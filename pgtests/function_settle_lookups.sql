@@ -1,7 +1,7 @@
 -- settle_lookups: EQC's answers decided in SQL (learned, sent to review, not found, failed attempts),
 -- what EQC said about each company kept, and company_profiles.
 BEGIN;
-SELECT plan(36);
+SELECT plan(39);
 
 SELECT has_function('enterprise', 'settle_lookups', ARRAY['text', 'bigint[]', 'jsonb[]', 'integer', 'interval', 'integer'],
                     'settle_lookups(text, bigint[], jsonb[], integer, interval, integer) exists');
@@ -155,6 +155,32 @@ SELECT results_eq($$SELECT operation, canonical_id_before::text, canonical_id_af
     'the update is in the history');
 SELECT is((SELECT count(*)::int FROM enterprise.company_mapping_history WHERE alias_name IN ('写入丙公司', '写入甲公司')
               AND operation <> 'insert'), 0, 'the rows left as they were have no entry but their insert');
+
+-- Answers are matched to requests by position: a request given twice keeps
+-- its first answer, and arrays that do not start at 1 pair element by element
+-- (the second array's bounds are its own).
+DELETE FROM enterprise.lookup_requests;
+SELECT enterprise.enqueue_lookup(n) FROM unnest(ARRAY['位置甲公司', '位置乙公司', '位置丙公司']) n;
+SELECT count(*) FROM enterprise.claim_lookups(10, 'w3');
+SELECT results_eq(
+    $$SELECT normalized_name, status, company_id::text FROM enterprise.settle_lookups('w3',
+          ARRAY[pg_temp.rid('位置甲公司'), pg_temp.rid('位置乙公司'), pg_temp.rid('位置甲公司')],
+          ARRAY['[{"companyId": "791000001", "companyFullName": "位置甲公司"}]',
+                '[{"companyId": "791000002", "companyFullName": "位置乙公司"}]',
+                '[{"companyId": "791000009", "companyFullName": "位置甲公司"}]']::jsonb[])
+        ORDER BY normalized_name$$,
+    $$VALUES ('位置乙公司', 'done', '791000002'), ('位置甲公司', 'done', '791000001')$$,
+    'a request given twice is settled once, with its first answer');
+SELECT results_eq(
+    $$SELECT normalized_name, status, company_id::text FROM enterprise.settle_lookups('w3',
+          ('[0:0]={' || pg_temp.rid('位置丙公司') || '}')::bigint[],
+          '[5:5]={"[{\"companyId\": \"791000003\", \"companyFullName\": \"位置丙公司\"}]"}'::jsonb[])$$,
+    $$VALUES ('位置丙公司', 'done', '791000003')$$,
+    'arrays that start at other subscripts pair by position');
+SELECT results_eq($$SELECT alias_name::text, canonical_id::text FROM enterprise.company_mapping
+                     WHERE alias_name LIKE '位置%' ORDER BY alias_name$$,
+    $$VALUES ('位置丙公司', '791000003'), ('位置乙公司', '791000002'), ('位置甲公司', '791000001')$$,
+    'each name learned under its own answer''s company');
 
 -- Call-level errors: nothing written.
 SELECT throws_ok($$SELECT * FROM enterprise.settle_lookups('w1', ARRAY[1, 2]::bigint[], ARRAY['[]']::jsonb[])$$, '22023',

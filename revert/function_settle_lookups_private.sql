@@ -1,10 +1,9 @@
--- Revert company_enrichment:function_settle_lookups_private from pg: back to the v0.4.0 body
--- (learned names cached through _cache_learned_mappings). The v0.4.0 deploy script.
+-- Revert company_enrichment:function_settle_lookups_private from pg: back to the v0.5.0 body
+-- (held requests joined back to their answers, and updated, through "id = ANY"). The v0.5.0 deploy script.
 -- requires: table_lookup_requests_review
 -- requires: table_eqc_companies
 -- requires: table_queue_settings_auto_accept
 -- requires: function_score_candidates
--- requires: function_cache_learned_mappings
 -- requires: function_name_temp_key
 -- requires: function_claim_lookups
 -- requires: function_fail_lookup
@@ -178,16 +177,17 @@ BEGIN
         RETURNING 1
     ),
     learned AS (
-        -- The queued name; and EQC's official name when it is another key that
-        -- fits: it is that company's own name, so it is as sure as EQC's id.
-        -- An official name spelled as the queued name or as the key has the
-        -- request's key (the key is a fixed point of normalize_name): it is
-        -- left out without normalizing it, and any other is normalized once.
-        SELECT d.id, 0 AS rank, d.alias, d.company_id, d.confidence, d.eqc_type
+        -- The queued name, under the request's key; and EQC's official name
+        -- when it is another key that fits: it is that company's own name, so
+        -- it is as sure as EQC's id. An official name spelled as the queued
+        -- name or as the key has the request's key (the key is a fixed point
+        -- of normalize_name): it is left out without normalizing it, and any
+        -- other is normalized once.
+        SELECT d.id, 0 AS rank, d.alias, d.key, d.company_id, d.confidence, d.eqc_type
           FROM decided AS d
          WHERE d.decision = 'found'
         UNION ALL
-        SELECT d.id, 1, d.official_name, d.company_id, CASE WHEN mode = 'caller' THEN NULL ELSE 1.00 END, NULL
+        SELECT d.id, 1, d.official_name, n.key, d.company_id, CASE WHEN mode = 'caller' THEN NULL ELSE 1.00 END, NULL
           FROM decided AS d
          CROSS JOIN LATERAL (SELECT enterprise.normalize_name(d.official_name) AS key OFFSET 0) AS n
          WHERE d.decision = 'found'
@@ -195,14 +195,55 @@ BEGIN
            AND pg_catalog.length(d.official_name) <= 255
            AND COALESCE(n.key, '') NOT IN ('', d.key)
     ),
-    cached AS (
-        SELECT pg_catalog.count(*) AS n
-          FROM enterprise._cache_learned_mappings(
-                   (SELECT pg_catalog.array_agg(l.alias ORDER BY l.id, l.rank) FROM learned AS l),
-                   (SELECT pg_catalog.array_agg(l.company_id ORDER BY l.id, l.rank) FROM learned AS l),
-                   'EQC',
-                   (SELECT pg_catalog.array_agg(l.confidence ORDER BY l.id, l.rank) FROM learned AS l),
-                   (SELECT pg_catalog.array_agg(l.eqc_type ORDER BY l.id, l.rank) FROM learned AS l))
+    firsts AS MATERIALIZED (
+        -- The learned-name UPSERT, never over a curated row, written here
+        -- rather than through _cache_learned_mappings: these names were
+        -- checked when they were queued and these ids by _score_candidates.
+        -- One row per key (the first answer's, the queued name before the
+        -- official one), with what the table has under it: a curated row, or
+        -- a learned row's id and tuple id. Probes are correlated LIMIT 1
+        -- subqueries: always an index probe per key, never a hash of every
+        -- curated name, whatever the statistics say.
+        SELECT f.*,
+               COALESCE((SELECT true FROM enterprise.company_mapping AS m
+                          WHERE m.match_type = 'name' AND m.lookup_key = f.key AND m.source = 'internal'
+                          LIMIT 1), false) AS curated,
+               l.canonical_id AS learned_id, l.ctid AS learned_ctid
+          FROM (SELECT DISTINCT ON (l.key) l.key, pg_catalog.btrim(l.alias) AS alias,
+                       pg_catalog.btrim(l.company_id) AS company_id, l.confidence,
+                       NULLIF(pg_catalog.btrim(l.eqc_type), '') AS eqc_type
+                  FROM learned AS l
+                 ORDER BY l.key, l.id, l.rank) AS f
+          LEFT JOIN LATERAL (SELECT m.canonical_id, m.ctid FROM enterprise.company_mapping AS m
+                              WHERE m.match_type = 'name' AND m.lookup_key = f.key AND m.source <> 'internal'
+                              LIMIT 1) AS l ON true
+    ),
+    inserted AS (
+        -- a new key: inserted, in key order (sessions never deadlock); a
+        -- concurrent settle that inserted it first wins (DO NOTHING covers
+        -- both unique keys)
+        INSERT INTO enterprise.company_mapping AS m
+               (alias_name, canonical_id, source, match_type, priority, confidence, eqc_type)
+        SELECT f.alias, f.company_id, 'EQC', 'name', 4, f.confidence, f.eqc_type
+          FROM firsts AS f
+         WHERE NOT f.curated AND f.learned_id IS NULL
+         ORDER BY f.key
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+    ),
+    updated AS (
+        -- a learned row with another id (rare): updated, picked by tuple id so
+        -- the plan is never a scan of every learned name
+        UPDATE enterprise.company_mapping AS m
+           SET canonical_id = f.company_id, confidence = f.confidence, eqc_type = f.eqc_type,
+               source = 'EQC', updated_at = pg_catalog.now()
+          FROM firsts AS f
+         WHERE m.ctid = ANY (ARRAY(SELECT c.learned_ctid FROM firsts AS c
+                                    WHERE NOT c.curated AND c.learned_id <> c.company_id))
+           AND f.learned_ctid = m.ctid AND NOT f.curated
+           AND m.match_type = 'name' AND m.lookup_key = f.key AND m.source <> 'internal'
+           AND m.canonical_id <> f.company_id
+        RETURNING 1
     ),
     minted AS (
         -- A name EQC does not know gets its TEMP id with the answer (key order: no deadlocks).
@@ -237,9 +278,8 @@ BEGIN
     )
     SELECT r.*
       FROM (SELECT * FROM settled UNION ALL SELECT * FROM reviewed) AS r
-     -- referencing companies, cached and minted makes sure they run
+     -- (data-modifying CTEs run to completion whether read or not)
      CROSS JOIN (SELECT pg_catalog.count(*) FROM companies) AS e
-     CROSS JOIN (SELECT c.n FROM cached AS c) AS c
      CROSS JOIN (SELECT pg_catalog.count(*) FROM minted) AS m
      ORDER BY r.status = 'review', r.id;
 

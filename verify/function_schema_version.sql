@@ -2,6 +2,6 @@
 
 BEGIN;
 
-SELECT 1 / (enterprise.schema_version() = '0.5.0')::int;
+SELECT 1 / (enterprise.schema_version() = '0.5.1')::int;
 
 ROLLBACK;

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,3 +52,15 @@ def kept_state(
             "SELECT id, change_set, operation, alias_name FROM enterprise.company_mapping_history ORDER BY id"
         ).fetchall(),
     }
+
+
+def schema_version(conn: psycopg.Connection[tuple[Any, ...]]) -> str:
+    """enterprise.schema_version() of the database ``conn`` is on."""
+    row = conn.execute("SELECT enterprise.schema_version()").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def found(company_id: str, full_name: str, eqc_type: str = "全称精确匹配") -> Jsonb:
+    """EQC's answer naming one company (a worker's candidates for settle_lookups)."""
+    return Jsonb([{"companyId": company_id, "companyFullName": full_name, "type": eqc_type}])

@@ -1,6 +1,8 @@
 """The cheaper queue paths of issue 12: the same answers as before, with less work.
 
 - claim_lookups updates the rows it claims with one primary-key scan (it used to rescan the batch once per row);
+- _settle_lookups locks the requests it settles through the primary key alone, whatever plan a small queue gave,
+  and matches them to their answers by position (0.5 read every answer again for each row: a join filter);
 - _settle_lookups skips normalize_name for an official name spelled as the queued name or as the key, and
   still learns an official name that is another key;
 - _score_candidates scores a full name spelled as the key 1.00 before normalizing it, and a decorated
@@ -47,6 +49,64 @@ def test_a_claim_reads_each_claimed_row_once_beside_many_settled_rows(db_uri: st
     assert len(pkey_scans) == 1 and "loops=1)" in pkey_scans[0], plan
     assert "Join Filter" not in plan, plan
     assert "lookup_requests_claim_idx" in plan, plan
+
+
+def test_a_settle_planned_on_a_small_queue_reads_only_its_batch_once_the_queue_grows(
+    db_uri: str, empty_queue: None, tag: str
+) -> None:
+    """A worker's session plans the settle once (generic plans), maybe while the queue is small. Since 0.5.1 the
+    held requests are locked through the primary key alone ("= ANY" and a status test no partial index can serve)
+    and matched to their answers by position. Planned on 120 requests, 0.5.0 read the whole of
+    lookup_requests_active_name_key once 20,000 more were queued, and compared every answer with every locked row
+    (a join filter: 2,450 pairs for 50); a draft of 0.5.1 that joined the answers to the table by key read the
+    whole active index in the lock and the whole primary key in the update. Every scan of lookup_requests in the
+    settle must read the batch and no more."""
+    with psycopg.connect(db_uri, autocommit=True) as admin, psycopg.connect(db_uri, autocommit=True) as worker:
+        admin.execute("ALTER TABLE enterprise.lookup_requests SET (autovacuum_enabled = false)")
+        try:
+            _enqueue(admin, [f"{tag}-小队列-{i}" for i in range(120)])
+            admin.execute("ANALYZE enterprise.lookup_requests")
+
+            def settle(*, explain: bool) -> tuple[list[int], list[str], list[tuple[Any, ...]]]:
+                claimed = worker.execute("SELECT id, name FROM enterprise.claim_lookups(50, 'speed')").fetchall()
+                assert len(claimed) == 50
+                ids = [int(r[0]) for r in claimed]
+                # every answer found but the last: EQC knows nothing of it
+                answers = [Jsonb([{"companyId": f"78{i:07d}", "companyFullName": str(n)}]) for i, n in claimed[:-1]]
+                answers.append(Jsonb([]))
+                sql = "SELECT id, status, outcome FROM enterprise.settle_lookups('speed', %s::bigint[], %s::jsonb[])"
+                if explain:
+                    return ids, *auto_explained(worker, sql, (ids, answers), analyze=True)
+                return ids, [], worker.execute(sql, (ids, answers)).fetchall()
+
+            settle(explain=False)  # the plans are made on a queue of 120
+            settle(explain=False)
+            admin.execute(
+                "INSERT INTO enterprise.lookup_requests (name, normalized_name)"
+                " SELECT %s || i, %s || i FROM generate_series(1, 20000) i",
+                (f"{tag}-大队列-", f"{tag}-大队列-"),
+            )
+            ids, plans, rows = settle(explain=True)
+        finally:
+            admin.execute("ALTER TABLE enterprise.lookup_requests RESET (autovacuum_enabled)")
+    assert sorted(rows) == sorted([(i, "done", "found") for i in ids[:-1]] + [(ids[-1], "done", "not_found")])
+
+    lock = [p for p in plans if "locked AS MATERIALIZED" in p and "LockRows" in p]
+    assert lock, f"auto_explain showed no lock plan: {plans!r}"
+    assert "Index Cond: (id = ANY" in lock[0], lock[0]
+    assert "Join Filter" not in lock[0], lock[0]
+    settle_plan = [p for p in plans if "firsts AS MATERIALIZED" in p]
+    assert settle_plan, f"auto_explain showed no settle plan: {plans!r}"
+    for plan in (lock[0], settle_plan[0]):
+        # Every index read on lookup_requests is its primary key, and reads the batch (its 50 rows, and the
+        # versions the claim and the settle left of them), never the 20,000 queued beside it.
+        for line in plan.splitlines():
+            if ("Index Scan using" in line or "Bitmap Index Scan on" in line) and "lookup_requests" in line:
+                assert "lookup_requests_pkey" in line, f"a scan of another index:\n{plan}"
+                if "never executed" in line:  # the review update, with nothing to review
+                    continue
+                read = int(line.split("actual rows=")[1].split()[0])
+                assert "lookup_requests_pkey" in line and read <= 150, f"a scan beyond the batch:\n{plan}"
 
 
 def _settle(conn: Conn, worker: str, request_id: int, candidates: list[dict[str, Any]]) -> tuple[Any, ...]:

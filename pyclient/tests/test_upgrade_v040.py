@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from company_enrichment import __version__
 from psycopg.types.json import Jsonb
-from sqitch_support import deploy, kept_state, sqitch
+from sqitch_support import deploy, found, kept_state, schema_version, sqitch
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -58,23 +59,13 @@ def snapshot(conn: Conn) -> dict[str, Any]:
     }
 
 
-def version(conn: Conn) -> str:
-    row = conn.execute("SELECT enterprise.schema_version()").fetchone()
-    assert row is not None
-    return str(row[0])
-
-
-def answer(company_id: str, full_name: str) -> Jsonb:
-    return Jsonb([{"companyId": company_id, "companyFullName": full_name, "type": "全称精确匹配"}])
-
-
 def test_upgrade_from_v040_changes_nothing_and_the_held_requests_settle_under_head(upgrade_db: tuple[str, str]) -> None:
     uri, target = upgrade_db
     deploy(target, "--to", "@v0.4.0")
     with psycopg.connect(uri, autocommit=True) as conn:
         held = fill_at_v040(conn)
         before = snapshot(conn)
-        assert version(conn) == "0.4.0"
+        assert schema_version(conn) == "0.4.0"
     assert before["keys"] == (
         ["升级四甲公司", "升级四乙公司", "升级四丙公司", "升级四丁公司", "升级四戊公司", "升级四己公司"],
     )
@@ -83,7 +74,7 @@ def test_upgrade_from_v040_changes_nothing_and_the_held_requests_settle_under_he
     verified = sqitch(target, "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     with psycopg.connect(uri, autocommit=True) as conn:
-        assert version(conn) == "0.5.0"
+        assert schema_version(conn) == __version__  # HEAD: 0.5.0 or a later release
         assert snapshot(conn) == before, "the upgrade lost or changed nothing (every name keeps its key)"
 
         # The worker that claimed under 0.4 settles under HEAD, with its own statement's UPSERT.
@@ -92,7 +83,7 @@ def test_upgrade_from_v040_changes_nothing_and_the_held_requests_settle_under_he
             " ORDER BY normalized_name",
             (
                 [held["升级四新名公司"], held["升级四改号公司"], held["升级四未知公司"]],
-                [answer("640000004", "升级四新名公司"), answer("640000005", "升级四改号公司"), Jsonb([])],
+                [found("640000004", "升级四新名公司"), found("640000005", "升级四改号公司"), Jsonb([])],
             ),
         ).fetchall()
         assert settled == [
@@ -124,7 +115,7 @@ def test_upgrade_from_v040_changes_nothing_and_the_held_requests_settle_under_he
     verified = sqitch(target, "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     with psycopg.connect(uri, autocommit=True) as conn:
-        assert version(conn) == "0.4.0"
+        assert schema_version(conn) == "0.4.0"
         assert snapshot(conn) == after_settle, "what HEAD settled stays as it was, and the keys are the same"
         assert conn.execute("SELECT to_regprocedure('enterprise._name_decoration_patterns()')").fetchone() == (None,)
         # 0.4's settle works again: a new name queued, claimed and learned.
@@ -133,7 +124,7 @@ def test_upgrade_from_v040_changes_nothing_and_the_held_requests_settle_under_he
         assert rid is not None
         assert conn.execute(
             "SELECT status, outcome FROM enterprise.settle_lookups('upgrade-worker', %s, %s)",
-            ([rid], [answer("640000006", "升级四回退公司")]),
+            ([rid], [found("640000006", "升级四回退公司")]),
         ).fetchall() == [("done", "found")]
         assert conn.execute(
             "SELECT canonical_id FROM enterprise.company_mapping WHERE alias_name = '升级四回退公司'"
