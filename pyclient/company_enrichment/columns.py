@@ -63,16 +63,40 @@ class RecordColumns:
         )
 
 
+#: status text -> member: a dict lookup, where ResolutionStatus(text) runs the enum's lookup machinery per row.
+_STATUS: dict[str, ResolutionStatus] = {s.value: s for s in ResolutionStatus}
+_new = object.__new__
+_set = object.__setattr__
+
+
 def to_result(row: ResultRow) -> CompanyIdResult:
-    """The typed model of one result row (no re-validation: the database guarantees the types)."""
-    return CompanyIdResult.model_construct(
-        company_id=row[0],
-        status=ResolutionStatus(row[1]),
-        source=row[2],
-        match_type=row[3],
-        temp_id=row[4],
-        request_id=row[5],
+    """The typed model of one result row (no re-validation: the database guarantees the types).
+
+    What ``CompanyIdResult.model_construct(...)`` would build, about twice as fast (2.5 against 5.2 us a row, a
+    third of the client's time in a batch call): the instance's dict is set in one step, every field marked as
+    set, no extra and no private attributes. ``test_columns.py`` holds the two equal, field for field, for every
+    status, so a pydantic release that changed what a model holds would fail there.
+    """
+    status = _STATUS.get(row[1])
+    if status is None:
+        status = ResolutionStatus(row[1])  # raises ValueError, naming the value
+    model = _new(CompanyIdResult)
+    _set(
+        model,
+        "__dict__",
+        {
+            "company_id": row[0],
+            "status": status,
+            "source": row[2],
+            "match_type": row[3],
+            "temp_id": row[4],
+            "request_id": row[5],
+        },
     )
+    _set(model, "__pydantic_fields_set__", set(RESULT_FIELDS))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
 
 
 def chunk_bounds(size: int, chunk: int) -> Iterator[tuple[int, int]]:

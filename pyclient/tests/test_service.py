@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import pytest
@@ -231,3 +232,38 @@ def test_worker_max_requests_and_stop(world: World) -> None:
     stopped = world.service().process_lookup_queue(batch_size=4, stop=stop)
     assert stopped.claimed == 0
     assert world.db.queue_stats().pending == 3
+
+
+def test_settle_lookups_hands_over_eqc_candidates_byte_for_byte(world: World) -> None:
+    """EnrichmentDB.settle_lookups sends the candidates as a binary jsonb[] (psycopg's text form escaped every
+    quote of every answer with a regular expression: half the worker's CPU per request). Whatever EQC put in an
+    answer (quotes, backslashes, braces, commas, NULL-looking text, nested values, numbers) reaches the database as
+    it came: eqc_companies keeps each candidate, and the learned name is the queued one."""
+    from company_enrichment.db import SQL
+
+    assert "%(candidates)b::jsonb[]" in SQL["settle_lookups"]
+    names = [world.unknown(i) for i in range(1, 4)]
+    world.service(budget=0).resolve_batch([CompanyRecord(customer_name=n) for n in names])
+    held = world.db.claim_lookups(10, "binary-worker")
+    assert sorted(r.name for r in held) == sorted(names)
+    odd: list[dict[str, Any]] = [
+        {"companyId": "7100000001", "said": 'He said "yes", {ok}', "type": "NULL", "note": "a\\b\\\\c"},
+        {"companyId": 7100000002, "where": "逗号,和\t制表符", "unite_code": None, "extra": {"k": [1, "2"]}},
+        {"companyId": "7100000003", "quoted": "'single' and \\N", "type": "全称", "n": 1.5e3},
+    ]
+    # one candidate per answer, its full name the queued one (found, confidence 1.00)
+    answers = [[{**odd[i], "companyFullName": r.name}] for i, r in enumerate(held)]
+    rows = world.db.settle_lookups("binary-worker", [r.id for r in held], answers)
+    assert sorted((r.id, r.status, r.outcome) for r in rows) == sorted((r.id, "done", "found") for r in held)
+    with psycopg.connect(str(world.db.pool.conninfo)) as conn:
+        raws: dict[str, Any] = dict(
+            conn.execute(
+                "SELECT company_id, raw FROM enterprise.eqc_companies WHERE company_id = ANY (%s)",
+                ([str(c["companyId"]) for c in odd],),
+            ).fetchall()
+        )
+        learned = conn.execute(
+            "SELECT alias_name, canonical_id FROM enterprise.company_mapping WHERE alias_name = ANY (%s)", (names,)
+        ).fetchall()
+    assert raws == {str(a[0]["companyId"]): a[0] for a in answers}
+    assert sorted(learned) == sorted((r.name, str(odd[i]["companyId"])) for i, r in enumerate(held))
