@@ -495,11 +495,14 @@ def work(
         if not 1 <= size <= 500:
             raise ConfigurationError(f"--batch-size must be between 1 and 500, got {size}")
         stop = threading.Event()
+        # The handler only records the signal; run_worker's watch loop (this thread) sets ``stop``. A handler that
+        # set the event itself could land while this thread held the event's lock, and then wait for it forever.
+        signalled: list[str] = []
 
         def on_signal(signum: int, _frame: object) -> None:
             name = signal.Signals(signum).name
             notice(f"[yellow]{name}: finishing the request in hand[/]", f"{name}: finishing the request in hand")
-            stop.set()
+            signalled.append(name)
 
         if settings.database.transaction_pooling and not settings.database.listen_uri and not once:
             raise ConfigurationError(
@@ -534,6 +537,7 @@ def work(
                 poll_interval=poll_interval,
                 stop=stop,
                 monitor=monitor,
+                stop_requested=lambda: bool(signalled),
             )
             eqc.close()
         s = result.stats

@@ -747,8 +747,10 @@ def serve(fixtures_path: str | Path, *, host: str = "127.0.0.1", port: int = 876
             "Ctrl-C stops it",
             flush=True,
         )
-        while not stop.wait(0.2):
-            pass
+        # sleep and read the flag: stop.wait() here could hold the event's lock when SIGTERM's handler calls
+        # stop.set() on this same thread, which would then wait for that lock forever
+        while not stop.is_set():
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:

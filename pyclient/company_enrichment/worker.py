@@ -73,8 +73,14 @@ def run_worker(
     stop: threading.Event | None = None,
     reconnect_delay: float = 1.0,
     monitor: WorkerMonitor | None = None,
+    stop_requested: Callable[[], bool] | None = None,
 ) -> WorkerResult:
-    """Run ``concurrency`` worker threads until ``stop`` is set, EQC refuses the token, or (``once``) nothing is due."""
+    """Run ``concurrency`` worker threads until ``stop`` is set, EQC refuses the token, or (``once``) nothing is due.
+
+    ``stop_requested``: polled by the calling thread, which then sets ``stop`` itself. A signal handler should
+    record the request there (a flag) rather than call ``stop.set()``: the handler runs on the calling thread, and
+    ``set()`` there could wait forever for the event's lock that the same thread was holding when the signal came.
+    """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     stop = stop or threading.Event()
@@ -160,11 +166,16 @@ def run_worker(
     try:
         # Idle threads sleep on ``wake``; a stop (a signal handler, a failing thread) must wake them at once, so this
         # thread watches ``stop`` itself rather than joining one thread after another (which let a stop wait for
-        # 0.2 s per thread).
+        # 0.2 s per thread). It sleeps and reads the flag rather than ``stop.wait()``: a signal handler runs on this
+        # thread, and one that called ``stop.set()`` while ``wait`` held the event's (non-reentrant) lock waited for
+        # that lock forever, so the stop never reached the worker threads. The command's handler now only records
+        # the request (``stop_requested``), and this thread sets ``stop``.
         while any(t.is_alive() for t in threads):
-            if stop.wait(STOP_CHECK):
+            if stop_requested is not None and not stop.is_set() and stop_requested():
+                stop.set()
+            if stop.is_set():
                 wake.set()
-                time.sleep(STOP_CHECK)
+            time.sleep(STOP_CHECK)
     finally:
         stop.set()
         wake.set()

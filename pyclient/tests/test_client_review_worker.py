@@ -339,6 +339,64 @@ def test_sigterm_during_retry_after_exits_within_2_s_and_sends_nothing_more(rig:
     assert "released 1" in output, output
 
 
+class _WaitsOnMainThread(threading.Event):
+    """A stop event that records every wait() made on the main thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.main_thread_waits = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if threading.current_thread() is threading.main_thread():
+            self.main_thread_waits += 1
+        return super().wait(timeout)
+
+
+def test_the_thread_that_takes_the_signal_never_waits_on_the_stop_event(rig: Rig) -> None:
+    """The command's SIGTERM/SIGINT handler calls stop.set() on the main thread, the thread that runs run_worker's
+    watch loop. Event.wait() holds the event's lock (a plain, non-reentrant Lock) on its way in and out; a signal
+    landing there made set() wait for that lock forever, and the worker threads never saw the stop (a make test run
+    caught a SIGTERMed worker settling its whole batch and never exiting). So the watch loop must sleep and read the
+    flag, and never wait() on the event itself; the worker threads may."""
+    rig.enqueue(rig.known(1), rig.known(2))
+    stop = _WaitsOnMainThread()
+    with rig.client() as eqc:
+        result = run_worker(
+            rig.db,
+            lambda i: CompanyEnrichmentService(rig.db, eqc, worker_name=f"{rig.tag}:{i}"),
+            once=True,
+            batch_size=10,
+            concurrency=2,
+            stop=stop,
+        )
+    assert not result.errors, result.errors
+    assert rig.states() == Counter({"done/found": 2})
+    assert stop.main_thread_waits == 0
+
+
+def test_a_stop_request_is_polled_and_set_by_the_calling_thread(rig: Rig) -> None:
+    """The command's signal handler only records the signal (``stop_requested``); run_worker's watch loop, on the
+    thread the handler runs on, sets the stop event itself, so the handler never touches the event's lock. Idle
+    workers (an empty queue, a 30 s poll) stop within a fraction of a second of the request."""
+    stop = _WaitsOnMainThread()
+    started = time.monotonic()
+    asked_at = started + 0.5
+    with rig.client() as eqc:
+        result = run_worker(
+            rig.db,
+            lambda i: CompanyEnrichmentService(rig.db, eqc, worker_name=f"{rig.tag}:{i}"),
+            batch_size=10,
+            concurrency=2,
+            poll_interval=30,
+            stop=stop,
+            stop_requested=lambda: time.monotonic() >= asked_at,
+        )
+    took = time.monotonic() - started
+    assert not result.errors, result.errors
+    assert stop.is_set() and stop.main_thread_waits == 0
+    assert 0.5 <= took < 2.0, f"run_worker returned {took:.2f} s after it started (stop asked at 0.5 s)"
+
+
 def test_a_stop_wakes_a_worker_waiting_for_a_rate_limit_slot_or_idle(rig: Rig) -> None:
     rig.enqueue(rig.known(8), rig.known(9))
     with rig.client(rate=1) as eqc:  # one search a minute: the second waits ~60 s for its slot
