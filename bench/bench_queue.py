@@ -45,7 +45,7 @@ class QueueResult:
 # bench does not import the client: settle the answers held and claim the next batch in one statement.
 SETTLE = (
     "SELECT * FROM enterprise.settle_lookups(worker => %s, request_ids => %s::bigint[],"
-    " candidates => %s::jsonb[], claim_next => %s, lease => NULL, max_attempts => NULL)"
+    " candidates => %b::jsonb[], claim_next => %s, lease => NULL, max_attempts => NULL)"
 )
 COMPLETE = "SELECT * FROM enterprise.complete_lookups(%s, %s::bigint[], %s::text[], claim_next => %s)"
 CLAIM = "SELECT * FROM enterprise.claim_lookups(%s, %s)"
@@ -137,7 +137,7 @@ def drain(uri: str, *, jobs: int, workers: int, batch: int, path: str = "settle"
 
 
 #: The release the queue figures are compared with in the same run (issue 12: before and after).
-BEFORE = "@v0.4.0"
+BEFORE = "@v0.5.0"
 
 
 def _load_history(uri: str, history: int) -> float:

@@ -1,17 +1,23 @@
 """One worker's settle cycle, this code beside a release, interleaved on one machine.
 
-    .venv/bin/python bench/bench_settle.py [--batch 50] [--before @v0.4.0] [--blocks 20]
+    .venv/bin/python bench/bench_settle.py [--batch 50] [--before @v0.5.0] [--blocks 20]
+    .venv/bin/python bench/bench_settle.py --text-beside [--batch 50] [--blocks 20]
 
 One connection per database, each holding a batch of claimed requests: ``settle_lookups`` answers them (one EQC
 candidate each, found, as bench_queue.py's cycle) and claims the next batch, ten cycles at a time, the two databases
 taking turns block after block so the machine's load falls on both alike. Prints answers per second for each and the
 ratio: the server's cost per settle without the worker processes and the peers that bench_queue.py runs beside it.
+
+``--text-beside``: this code only, the candidates sent binary (``%b``, what the worker sends since 0.5.1) beside
+the same statement with them in text (``%s``, as before), on two databases of this code, interleaved the same way;
+prints answers per second and the worker's CPU per answer (``time.process_time``) for each.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass
 
 import psycopg
 from bench_queue import CLAIM, SETTLE, _candidates, enqueue
@@ -21,43 +27,90 @@ Conn = psycopg.Connection[tuple[object, ...]]
 Rows = list[tuple[object, ...]]
 
 
-def _cycles(conn: Conn, held: Rows, batch: int, cycles: int) -> tuple[Rows, int]:
+#: The worker's statement with the candidates in text form, as 0.5.0's client sent them.
+SETTLE_TEXT = SETTLE.replace("candidates => %b::jsonb[]", "candidates => %s::jsonb[]")
+assert SETTLE_TEXT != SETTLE
+
+
+def _cycles(conn: Conn, held: Rows, batch: int, cycles: int, sql: str = SETTLE) -> tuple[Rows, int]:
     answers = 0
     for _ in range(cycles):
         live = [(int(str(r[0])), str(r[1])) for r in held if r[3] == "processing"]
         ids = [request_id for request_id, _ in live]
-        held = conn.execute(SETTLE, ("bench", ids, [_candidates(i, name) for i, name in live], batch)).fetchall()
+        held = conn.execute(sql, ("bench", ids, [_candidates(i, name) for i, name in live], batch)).fetchall()
         answers += len(ids)
     return held, answers
+
+
+@dataclass
+class Drained:
+    """One database's share of an interleaved run: answers settled, wall seconds, worker CPU seconds."""
+
+    answers: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.answers / self.seconds
+
+
+def _interleaved(uris: dict[str, str], sql: dict[str, str], batch: int, blocks: int) -> dict[str, Drained]:
+    """Queue the requests in each database, then settle them in blocks of ten cycles, the databases taking turns
+    (the order flips every block), each with its own statement; returns each label's totals."""
+    for uri in uris.values():
+        enqueue(uri, batch * 10 * (blocks + 1), tag="settle")
+    conns = {label: psycopg.connect(uri, autocommit=True) for label, uri in uris.items()}
+    try:
+        held = {label: c.execute(CLAIM, (batch, "bench")).fetchall() for label, c in conns.items()}
+        totals = {label: Drained() for label in conns}
+        for block in range(blocks):
+            for label in list(conns) if block % 2 else list(reversed(conns)):
+                start, start_cpu = time.perf_counter(), time.process_time()
+                held[label], n = _cycles(conns[label], held[label], batch, 10, sql[label])
+                totals[label].seconds += time.perf_counter() - start
+                totals[label].cpu += time.process_time() - start_cpu
+                totals[label].answers += n
+        return totals
+    finally:
+        for c in conns.values():
+            c.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch", type=int, default=50, help="requests per settle (default 50)")
-    parser.add_argument("--before", default="@v0.4.0", help="the release beside this code (sqitch change or @tag)")
+    parser.add_argument("--before", default="@v0.5.0", help="the release beside this code (sqitch change or @tag)")
     parser.add_argument("--blocks", type=int, default=20, help="blocks of ten cycles per database (default 20)")
+    parser.add_argument("--text-beside", action="store_true", help="binary vs text candidates, this code only")
     args = parser.parse_args()
-    jobs = args.batch * 10 * (args.blocks + 1)
+    if args.text_beside:
+        text_beside(args.batch, args.blocks)
+        return
     with head_beside("enrichment_bench_settle", args.before) as uris:
-        for uri in uris.values():
-            enqueue(uri, jobs, tag="settle")
-        conns = {label: psycopg.connect(uri, autocommit=True) for label, uri in uris.items()}
-        held = {label: c.execute(CLAIM, (args.batch, "bench")).fetchall() for label, c in conns.items()}
-        seconds = dict.fromkeys(conns, 0.0)
-        answers = dict.fromkeys(conns, 0)
-        for block in range(args.blocks):
-            for label in list(conns) if block % 2 else list(reversed(conns)):
-                start = time.perf_counter()
-                held[label], n = _cycles(conns[label], held[label], args.batch, 10)
-                seconds[label] += time.perf_counter() - start
-                answers[label] += n
-        rate = {label: answers[label] / seconds[label] for label in conns}
-        for label in conns:
-            print(f"  {label}: {rate[label]:,.0f} answers/s ({answers[label]:,} answers, batch {args.batch})")
-        print(f"  HEAD / {args.before}: {rate['HEAD'] / rate[args.before]:.2f}x")
-        print(f"  reproduce: {command('bench/bench_settle.py', '--batch', str(args.batch), '--before', args.before)}")
-        for c in conns.values():
-            c.close()
+        totals = _interleaved(uris, dict.fromkeys(uris, SETTLE), args.batch, args.blocks)
+    for label, t in totals.items():
+        print(f"  {label}: {t.rate:,.0f} answers/s ({t.answers:,} answers, batch {args.batch})")
+    print(f"  HEAD / {args.before}: {totals['HEAD'].rate / totals[args.before].rate:.2f}x")
+    print(f"  reproduce: {command('bench/bench_settle.py', '--batch', str(args.batch), '--before', args.before)}")
+
+
+def text_beside(batch: int, blocks: int) -> None:
+    sql = {"binary": SETTLE, "text": SETTLE_TEXT}
+    # head_beside with HEAD as the "release": two databases of this code, made and dropped together
+    with head_beside("enrichment_bench_settle_text", "@HEAD") as uris:
+        totals = _interleaved(dict(zip(sql, uris.values(), strict=True)), sql, batch, blocks)
+    for label, t in totals.items():
+        print(
+            f"  candidates {label}: {t.rate:,.0f} answers/s, worker CPU {t.cpu / t.answers * 1e6:.1f} us/answer"
+            f" ({t.answers:,} answers, batch {batch})"
+        )
+    binary, text = totals["binary"], totals["text"]
+    print(
+        f"  binary / text: {binary.rate / text.rate:.2f}x answers/s,"
+        f" {(text.cpu / text.answers) / (binary.cpu / binary.answers):.2f}x less worker CPU per answer"
+    )
+    print(f"  reproduce: {command('bench/bench_settle.py', '--text-beside', '--batch', str(batch))}")
 
 
 if __name__ == "__main__":
