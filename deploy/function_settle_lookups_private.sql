@@ -2,7 +2,9 @@
 -- (reworked after v0.4.0: the learned names are written by the settle's own
 -- statement, no longer through _cache_learned_mappings; reworked after
 -- v0.5.0: the held requests are locked in one primary-key scan, whatever
--- plan a small table gave, and find their answers by position, issue 12)
+-- plan a small table gave, and find their answers by position, issue 12;
+-- reworked after v0.5.1: the scored candidates are held as arrays of
+-- columns, and settled and reviewed requests written by one UPDATE, issue 12)
 -- requires: table_lookup_requests_review
 -- requires: table_eqc_companies
 -- requires: table_queue_settings_auto_accept
@@ -61,8 +63,17 @@ DECLARE
     _keys      text[];
     _aliases   text[];
     _answers   jsonb[];
-    _scored    jsonb[];
-    _one       jsonb;
+    -- the scored candidates, one element per candidate (c_ord: its answer's
+    -- position in _ids), as columns: never built into JSON objects and
+    -- parsed again
+    _c_ord     bigint[];
+    _c_rank    bigint[];
+    _c_id      text[];
+    _c_name    text[];
+    _c_code    text[];
+    _c_type    text[];
+    _c_conf    numeric[];
+    _c_raw     jsonb[];
     _bad       bigint[] := '{}';
     _why       text[]   := '{}';
     _detail    text;
@@ -127,68 +138,76 @@ BEGIN
     -- Validate and score every answer at once; only when that fails (rare)
     -- one by one, to fail just the culprits.
     BEGIN
-        SELECT pg_catalog.array_agg(COALESCE(x.scored, '[]'::jsonb) ORDER BY i.i)
-          INTO _scored
-          FROM pg_catalog.generate_subscripts(_ids, 1) AS i(i)
-          LEFT JOIN (SELECT s.ordinal,
-                            pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                                'company_id', s.company_id, 'full_name', s.full_name, 'unite_code', s.unite_code,
-                                'eqc_type', s.eqc_type, 'confidence', s.confidence, 'rank', s.rank, 'raw', s.raw)
-                                ORDER BY s.confidence DESC NULLS LAST, s.rank) AS scored
-                       FROM enterprise._score_candidates(_keys, _answers, mode = 'eqc') AS s
-                      GROUP BY s.ordinal) AS x ON x.ordinal = i.i;
+        SELECT pg_catalog.array_agg(s.ordinal), pg_catalog.array_agg(s.rank), pg_catalog.array_agg(s.company_id),
+               pg_catalog.array_agg(s.full_name), pg_catalog.array_agg(s.unite_code), pg_catalog.array_agg(s.eqc_type),
+               pg_catalog.array_agg(s.confidence), pg_catalog.array_agg(s.raw)
+          INTO _c_ord, _c_rank, _c_id, _c_name, _c_code, _c_type, _c_conf, _c_raw
+          FROM enterprise._score_candidates(_keys, _answers, mode = 'eqc') AS s;
     EXCEPTION WHEN invalid_parameter_value OR string_data_right_truncation THEN
-        _scored := '{}';
+        _c_ord := '{}'; _c_rank := '{}'; _c_id := '{}'; _c_name := '{}';
+        _c_code := '{}'; _c_type := '{}'; _c_conf := '{}'; _c_raw := '{}';
         FOR i IN 1 .. pg_catalog.cardinality(_ids) LOOP
             BEGIN
-                SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                           'company_id', s.company_id, 'full_name', s.full_name, 'unite_code', s.unite_code,
-                           'eqc_type', s.eqc_type, 'confidence', s.confidence, 'rank', s.rank, 'raw', s.raw)
-                           ORDER BY s.confidence DESC NULLS LAST, s.rank), '[]'::jsonb)
-                  INTO _one
+                SELECT _c_ord || COALESCE(pg_catalog.array_agg(i::bigint), '{}'),
+                       _c_rank || COALESCE(pg_catalog.array_agg(s.rank), '{}'),
+                       _c_id || COALESCE(pg_catalog.array_agg(s.company_id), '{}'),
+                       _c_name || COALESCE(pg_catalog.array_agg(s.full_name), '{}'),
+                       _c_code || COALESCE(pg_catalog.array_agg(s.unite_code), '{}'),
+                       _c_type || COALESCE(pg_catalog.array_agg(s.eqc_type), '{}'),
+                       _c_conf || COALESCE(pg_catalog.array_agg(s.confidence), '{}'),
+                       _c_raw || COALESCE(pg_catalog.array_agg(s.raw), '{}')
+                  INTO _c_ord, _c_rank, _c_id, _c_name, _c_code, _c_type, _c_conf, _c_raw
                   FROM enterprise._score_candidates(ARRAY[_keys[i]], ARRAY[_answers[i]], mode = 'eqc') AS s;
             EXCEPTION WHEN invalid_parameter_value OR string_data_right_truncation THEN
                 GET STACKED DIAGNOSTICS _detail = PG_EXCEPTION_DETAIL;
                 _bad := _bad || _ids[i];
                 _why := _why || pg_catalog.format('unusable EQC answer: %s (%s)', SQLERRM, _detail);
-                _one := NULL;
             END;
-            _scored := _scored || _one;
         END LOOP;
     END;
 
     RETURN QUERY
-    WITH decided AS MATERIALIZED (
+    WITH candidate AS MATERIALIZED (
+        -- every scored candidate, as columns
+        SELECT c.ord, c.rank, c.company_id, c.full_name, c.unite_code, c.eqc_type, c.confidence, c.raw
+          FROM ROWS FROM (pg_catalog.unnest(_c_ord), pg_catalog.unnest(_c_rank), pg_catalog.unnest(_c_id),
+                          pg_catalog.unnest(_c_name), pg_catalog.unnest(_c_code), pg_catalog.unnest(_c_type),
+                          pg_catalog.unnest(_c_conf), pg_catalog.unnest(_c_raw))
+               AS c(ord, rank, company_id, full_name, unite_code, eqc_type, confidence, raw)
+    ),
+    decided AS MATERIALIZED (
         -- Each answer's decision and, when found, what is learned from its
-        -- best candidate: computed once here, read by every write below.
-        SELECT d.id, d.key, d.alias, d.scored, d.decision,
-               CASE WHEN d.decision = 'found' THEN d.best ->> 'company_id' END AS company_id,
-               CASE WHEN d.decision = 'found' THEN d.best ->> 'full_name' END AS official_name,
-               CASE WHEN d.decision = 'found' THEN d.best ->> 'unite_code' END AS unite_code,
-               CASE WHEN d.decision = 'found' THEN d.best ->> 'eqc_type' END AS eqc_type,
-               CASE WHEN d.decision <> 'found' THEN NULL
+        -- best candidate (the highest confidence; ties: EQC's order):
+        -- computed once here, read by every write below.
+        SELECT b.id, b.key, b.alias, b.ord, b.decision,
+               CASE WHEN b.decision = 'found' THEN b.company_id END AS company_id,
+               CASE WHEN b.decision = 'found' THEN b.full_name END AS official_name,
+               CASE WHEN b.decision = 'found' THEN b.unite_code END AS unite_code,
+               CASE WHEN b.decision = 'found' THEN b.eqc_type END AS eqc_type,
+               CASE WHEN b.decision <> 'found' THEN NULL
                     WHEN mode = 'person' THEN 1.00
-                    ELSE (d.best ->> 'confidence')::numeric
+                    ELSE b.confidence
                END AS confidence
-          FROM (SELECT b.id, b.key, b.alias, b.scored, b.best,
-                       CASE WHEN b.best IS NULL THEN 'not_found'
-                            WHEN mode <> 'eqc' OR (b.best ->> 'confidence')::numeric >= _threshold THEN 'found'
+          FROM (SELECT u.id, u.key, u.alias, u.ord, c.company_id, c.full_name, c.unite_code, c.eqc_type, c.confidence,
+                       CASE WHEN c.ord IS NULL THEN 'not_found'
+                            WHEN mode <> 'eqc' OR c.confidence >= _threshold THEN 'found'
                             ELSE 'review'
                        END AS decision
-                  FROM (SELECT u.id, u.key, u.alias, u.scored, u.scored -> 0 AS best
-                          FROM ROWS FROM (pg_catalog.unnest(_ids), pg_catalog.unnest(_keys),
-                                          pg_catalog.unnest(_aliases), pg_catalog.unnest(_scored))
-                               AS u(id, key, alias, scored)
-                         WHERE NOT u.id = ANY (_bad)) AS b) AS d
+                  FROM ROWS FROM (pg_catalog.unnest(_ids), pg_catalog.unnest(_keys), pg_catalog.unnest(_aliases))
+                       WITH ORDINALITY AS u(id, key, alias, ord)
+                  LEFT JOIN (SELECT DISTINCT ON (c.ord) c.*
+                               FROM candidate AS c
+                              ORDER BY c.ord, c.confidence DESC NULLS LAST, c.rank) AS c ON c.ord = u.ord
+                 WHERE NOT u.id = ANY (_bad)) AS b
     ),
     companies AS (
         -- What EQC said about every company it returned, in id order (no deadlocks).
         INSERT INTO enterprise.eqc_companies AS e (company_id, full_name, unite_code, raw, last_search_key)
-        SELECT DISTINCT ON (c ->> 'company_id') c ->> 'company_id', c ->> 'full_name', c ->> 'unite_code', c -> 'raw', d.key
+        SELECT DISTINCT ON (c.company_id) c.company_id, c.full_name, c.unite_code, c.raw, d.key
           FROM decided AS d
-         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(d.scored) AS c
+          JOIN candidate AS c ON c.ord = d.ord
          WHERE mode = 'eqc'
-         ORDER BY c ->> 'company_id', d.id DESC
+         ORDER BY c.company_id, d.id DESC
         ON CONFLICT ON CONSTRAINT eqc_companies_pkey DO UPDATE
            SET full_name = EXCLUDED.full_name, unite_code = EXCLUDED.unite_code, raw = EXCLUDED.raw,
                last_search_key = EXCLUDED.last_search_key, last_seen_at = pg_catalog.now()
@@ -273,31 +292,37 @@ BEGIN
         ON CONFLICT ON CONSTRAINT temp_id_assignments_pkey DO NOTHING
         RETURNING t.temp_key
     ),
-    -- Both updates read the primary key for the batch ("= ANY (_ids)": a
-    -- plan made on a small table would otherwise read the whole key).
+    -- Settled and reviewed requests in one update, which reads the primary
+    -- key for the batch ("= ANY (_ids)": a plan made on a small table would
+    -- otherwise read the whole key). A request sent to review keeps its
+    -- outcome, company and completed_at as they were, and gets its scored
+    -- candidates (best first, without EQC's raw object and rank).
     settled AS (
         UPDATE enterprise.lookup_requests AS q
-           SET status = 'done',
-               outcome = CASE WHEN d.decision = 'found' THEN 'found' ELSE 'not_found' END,
-               company_id = d.company_id, official_name = d.official_name, unite_code = d.unite_code,
+           SET status = CASE WHEN d.decision = 'review' THEN 'review' ELSE 'done' END,
+               outcome = CASE WHEN d.decision = 'review' THEN q.outcome
+                              WHEN d.decision = 'found' THEN 'found' ELSE 'not_found' END,
+               company_id = CASE WHEN d.decision = 'review' THEN q.company_id ELSE d.company_id END,
+               official_name = CASE WHEN d.decision = 'review' THEN q.official_name ELSE d.official_name END,
+               unite_code = CASE WHEN d.decision = 'review' THEN q.unite_code ELSE d.unite_code END,
+               candidates = CASE WHEN d.decision <> 'review' THEN q.candidates
+                                 ELSE (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                                  'company_id', c.company_id, 'full_name', c.full_name,
+                                                  'unite_code', c.unite_code, 'eqc_type', c.eqc_type,
+                                                  'confidence', c.confidence)
+                                                  ORDER BY c.confidence DESC NULLS LAST, c.rank)
+                                         FROM candidate AS c
+                                        WHERE c.ord = d.ord)
+                            END,
                lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
-               completed_at = pg_catalog.now(), updated_at = pg_catalog.now()
+               completed_at = CASE WHEN d.decision = 'review' THEN q.completed_at ELSE pg_catalog.now() END,
+               updated_at = pg_catalog.now()
           FROM decided AS d
-         WHERE q.id = ANY (_ids) AND q.id = d.id AND d.decision IN ('found', 'not_found')
-        RETURNING q.*
-    ),
-    reviewed AS (
-        UPDATE enterprise.lookup_requests AS q
-           SET status = 'review',
-               candidates = (SELECT pg_catalog.jsonb_agg(c - 'raw' - 'rank' ORDER BY c.ord)
-                               FROM pg_catalog.jsonb_array_elements(d.scored) WITH ORDINALITY AS c(c, ord)),
-               lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = pg_catalog.now()
-          FROM decided AS d
-         WHERE q.id = ANY (_ids) AND q.id = d.id AND d.decision = 'review'
+         WHERE q.id = ANY (_ids) AND q.id = d.id
         RETURNING q.*
     )
     SELECT r.*
-      FROM (SELECT * FROM settled UNION ALL SELECT * FROM reviewed) AS r
+      FROM settled AS r
      -- (data-modifying CTEs run to completion whether read or not)
      CROSS JOIN (SELECT pg_catalog.count(*) FROM companies) AS e
      CROSS JOIN (SELECT pg_catalog.count(*) FROM minted) AS m

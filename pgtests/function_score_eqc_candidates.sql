@@ -1,6 +1,6 @@
 -- score_eqc_candidates and configure_eqc_match_score: every scoring rule, the admin's scores, malformed answers.
 BEGIN;
-SELECT plan(24);
+SELECT plan(29);
 
 SELECT has_function('enterprise', 'score_eqc_candidates', ARRAY['text', 'jsonb'], 'score_eqc_candidates(text, jsonb) exists');
 SELECT volatility_is('enterprise', 'score_eqc_candidates', ARRAY['text', 'jsonb'], 'stable', 'it is STABLE');
@@ -61,6 +61,43 @@ SELECT throws_ok($$SELECT * FROM enterprise.score_eqc_candidates('x公司', '[{"
                  '22023', 'EQC listed one company twice', 'one company twice is refused');
 SELECT throws_ok($$SELECT * FROM enterprise.score_eqc_candidates('x公司', '["x公司"]')$$, '22023',
                  'an EQC candidate must be a JSON object', 'a candidate that is not an object is refused');
+
+-- Which fault is named (0.5.2 finds it in one pass after a flat check): within an answer its shape first, then its
+-- first invalid candidate, then a company listed twice (the first such company in EQC's order); across answers the
+-- first answer with a fault.
+CREATE FUNCTION pg_temp.detail_of(q text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE
+    _d text;
+BEGIN
+    EXECUTE q;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS _d = PG_EXCEPTION_DETAIL;
+    RETURN SQLERRM || ' / ' || _d;
+END
+$f$;
+SELECT is(pg_temp.detail_of(format($$SELECT * FROM enterprise.score_eqc_candidates('x公司', %L)$$,
+              (SELECT jsonb_agg(jsonb_build_object('companyFullName', 'x公司')) FROM generate_series(1, 101)))),
+          'too many EQC candidates / answer 1 is 101 candidates',
+          'an answer of 101 invalid candidates: its size is named, not its first candidate');
+SELECT is(pg_temp.detail_of($$SELECT * FROM enterprise.score_eqc_candidates('x公司',
+              '[{"companyId": "1", "companyFullName": "a公司"}, {"companyId": "1", "companyFullName": "b公司"}, {"companyFullName": "c公司"}]')$$),
+          'an EQC candidate has no companyId / candidate 3: {"companyFullName": "c公司"}',
+          'an invalid candidate is named before a company listed twice, whatever their order');
+SELECT is(pg_temp.detail_of($$SELECT * FROM enterprise.score_eqc_candidates('x公司',
+              '[{"companyId": "7", "companyFullName": "a公司"}, {"companyId": "5", "companyFullName": "b公司"},
+                {"companyId": "5", "companyFullName": "c公司"}, {"companyId": "7", "companyFullName": "d公司"}]')$$),
+          'EQC listed one company twice / companyId ''7'' at candidates 1, 4',
+          'of two companies listed twice, the one EQC listed first is named, with every rank it has');
+SELECT is(pg_temp.detail_of($$SELECT * FROM enterprise._score_candidates(ARRAY['x公司', 'y公司', 'z公司'],
+              ARRAY['[]', '[{"companyId": "1", "companyFullName": "y公司"}]',
+                    '[{"companyId": "2", "companyFullName": "z公司"}, {"companyId": "2", "companyFullName": "z公司"}]']::jsonb[])$$),
+          'EQC listed one company twice / answer 3, companyId ''2'' at candidates 1, 2',
+          'several answers: the faulty one is named by its position');
+SELECT results_eq($$SELECT ordinal, rank, company_id, confidence = 1.00 FROM enterprise._score_candidates(ARRAY['x公司', 'y公司'],
+                      ARRAY['[]', '[{"companyId": "1", "companyFullName": "y公司"}, {"companyId": "2", "companyFullName": "别的公司"}]']::jsonb[])$$,
+                  $$VALUES (2::bigint, 1::bigint, '1'::text, true), (2, 2, '2', false)$$,
+                  'an empty answer beside a valid one passes the check and scores nothing');
 
 SELECT * FROM finish();
 ROLLBACK;

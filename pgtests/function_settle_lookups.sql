@@ -1,7 +1,7 @@
 -- settle_lookups: EQC's answers decided in SQL (learned, sent to review, not found, failed attempts),
 -- what EQC said about each company kept, and company_profiles.
 BEGIN;
-SELECT plan(39);
+SELECT plan(41);
 
 SELECT has_function('enterprise', 'settle_lookups', ARRAY['text', 'bigint[]', 'jsonb[]', 'integer', 'interval', 'integer'],
                     'settle_lookups(text, bigint[], jsonb[], integer, interval, integer) exists');
@@ -60,6 +60,15 @@ SELECT is((SELECT (candidates -> 0 ->> 'company_id') || ' ' || (candidates -> 0 
                   (candidates -> 1 ->> 'company_id') || ' ' || (candidates -> 1 ->> 'confidence')
              FROM enterprise.lookup_requests WHERE normalized_name = '裁决丙公司'),
           '780000005 0.70 / 780000004 0.60', 'a request under review keeps its candidates, scored, best first');
+SELECT is((SELECT candidates FROM enterprise.lookup_requests WHERE normalized_name = '裁决丙公司'),
+          '[{"company_id": "780000005", "full_name": "裁决丙丙公司", "unite_code": null, "eqc_type": null, "confidence": 0.70},
+            {"company_id": "780000004", "full_name": "菜绝丙公司", "unite_code": null, "eqc_type": "拼音", "confidence": 0.60}]'::jsonb,
+          'the candidates kept for review: five fields each, without EQC''s raw object or rank');
+SELECT results_eq($$SELECT outcome, company_id, official_name, unite_code, completed_at FROM enterprise.lookup_requests
+                     WHERE normalized_name IN ('裁决丙公司', '裁决庚公司')$$,
+    $$VALUES (NULL::text, NULL::text, NULL::text, NULL::text, NULL::timestamptz),
+             (NULL, NULL, NULL, NULL, NULL)$$,
+    'a request sent to review has no outcome, company or completion (settled and reviewed requests share one update)');
 SELECT results_eq($$SELECT status, lease_owner, claimable_at FROM enterprise.lookup_requests WHERE normalized_name = '裁决丙公司'$$,
     $$VALUES ('review', NULL::text, NULL::timestamptz)$$, 'under review: no lease, never claimable');
 SELECT alike((SELECT last_error FROM enterprise.lookup_requests WHERE normalized_name = '裁决戊公司'),

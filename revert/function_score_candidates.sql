@@ -1,4 +1,5 @@
--- Revert company_enrichment:function_score_candidates from pg: the v0.2.1 body
+-- Revert company_enrichment:function_score_candidates from pg: back to the v0.5.1 body
+-- (three validation statements before the scoring). The v0.5.1 deploy script.
 -- requires: table_eqc_match_scores
 -- requires: function_normalize_name
 
@@ -116,6 +117,9 @@ BEGIN
            NULLIF(pg_catalog.btrim(e.value ->> 'unite_code'), ''),
            NULLIF(pg_catalog.btrim(e.value ->> 'type'), ''),
            CASE WHEN NOT _score_candidates.scored THEN NULL
+                -- the key is a fixed point of normalize_name: a full name spelled as
+                -- the key (EQC is searched with it) needs no normalizing
+                WHEN e.value ->> 'companyFullName' = a.key THEN 1.00
                 WHEN enterprise.normalize_name(e.value ->> 'companyFullName') = a.key THEN 1.00
                 ELSE COALESCE((SELECT s.confidence FROM enterprise.eqc_match_scores AS s
                                 WHERE s.eqc_type = NULLIF(pg_catalog.btrim(e.value ->> 'type'), '')),

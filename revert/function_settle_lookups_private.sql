@@ -1,5 +1,9 @@
--- Revert company_enrichment:function_settle_lookups_private from pg: back to the v0.5.0 body
--- (held requests joined back to their answers, and updated, through "id = ANY"). The v0.5.0 deploy script.
+-- Revert company_enrichment:function_settle_lookups_private from pg: back to the v0.5.1 body
+-- (scored candidates rebuilt as JSON objects; settled and reviewed requests in two updates). The v0.5.1 deploy script.
+-- (reworked after v0.4.0: the learned names are written by the settle's own
+-- statement, no longer through _cache_learned_mappings; reworked after
+-- v0.5.0: the held requests are locked in one primary-key scan, whatever
+-- plan a small table gave, and find their answers by position, issue 12)
 -- requires: table_lookup_requests_review
 -- requires: table_eqc_companies
 -- requires: table_queue_settings_auto_accept
@@ -79,17 +83,32 @@ BEGIN
     -- found answer caches: a spelling the queue kept whole has the request's
     -- key; one cut at 255 characters may not, and then the key is cached.
     WITH locked AS MATERIALIZED (
-        SELECT q.id, q.name, q.normalized_name, a.answer, a.ord
-          FROM ROWS FROM (pg_catalog.unnest(request_ids), pg_catalog.unnest(candidates))
-               WITH ORDINALITY AS a(request_id, answer, ord)
-          JOIN enterprise.lookup_requests AS q ON q.id = a.request_id
-         -- "= ANY" keeps the plan a primary-key probe whatever the statistics
+        -- One primary-key scan for the batch ("= ANY": bounded by the batch
+        -- whatever the statistics said when the plan was made; a join with
+        -- the answers instead let a plan made on a small table read a whole
+        -- partial index). Each row finds its answer by position in C
+        -- (array_position: the first time the id was given), not by joining
+        -- the answers back: that join read every answer again for each row
+        -- (2,450 comparisons of whole rows for 50 answers).
+        SELECT q.id, q.name, q.normalized_name,
+               _settle_lookups.candidates[p.ord - pg_catalog.array_lower(_settle_lookups.request_ids, 1)
+                                          + pg_catalog.array_lower(_settle_lookups.candidates, 1)] AS answer,
+               p.ord
+          FROM enterprise.lookup_requests AS q
+         CROSS JOIN LATERAL (SELECT pg_catalog.array_position(_settle_lookups.request_ids, q.id) AS ord) AS p
          WHERE q.id = ANY (_settle_lookups.request_ids)
-           AND q.status = 'processing' AND q.lease_owner = _settle_lookups.worker
+           -- status = 'processing' AND lease_owner = worker, written so that
+           -- no partial index's predicate can be proved from it: a plan made
+           -- while the queue was small read the whole of
+           -- lookup_requests_active_name_key instead of the key
+           AND (CASE WHEN q.status = 'processing' THEN q.lease_owner END) = _settle_lookups.worker
+         -- locked in id order (sessions lock rows in one order)
+         ORDER BY q.id
            FOR UPDATE OF q
     ),
     held AS (
-        -- a request given twice: its first answer counts
+        -- a request given twice: its first answer counts (array_position
+        -- finds the first; each locked row is here once)
         SELECT DISTINCT ON (l.id) l.id, l.normalized_name,
                CASE WHEN pg_catalog.length(l.name) < 255 OR enterprise.normalize_name(l.name) = l.normalized_name
                     THEN l.name ELSE l.normalized_name
@@ -255,6 +274,8 @@ BEGIN
         ON CONFLICT ON CONSTRAINT temp_id_assignments_pkey DO NOTHING
         RETURNING t.temp_key
     ),
+    -- Both updates read the primary key for the batch ("= ANY (_ids)": a
+    -- plan made on a small table would otherwise read the whole key).
     settled AS (
         UPDATE enterprise.lookup_requests AS q
            SET status = 'done',

@@ -2,6 +2,6 @@
 
 BEGIN;
 
-SELECT 1 / (enterprise.schema_version() = '0.5.1')::int;
+SELECT 1 / (enterprise.schema_version() = '0.5.2')::int;
 
 ROLLBACK;

@@ -1,3 +1,3 @@
 """company-enrichment: a thin client for the enterprise SQL API and EQC."""
 
-__version__ = "0.5.1"
+__version__ = "0.5.2"

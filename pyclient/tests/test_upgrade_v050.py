@@ -71,7 +71,7 @@ def test_upgrade_from_v050_changes_nothing_and_the_held_requests_settle_under_he
     verified = sqitch(target, "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     with psycopg.connect(uri, autocommit=True) as conn:
-        assert schema_version(conn) == __version__ == "0.5.1"
+        assert schema_version(conn) == __version__  # HEAD: 0.5.1 or a later release
         assert BY_POSITION in settle_body(conn)
         assert kept_state(conn, PLANS, NAMES) == before, "the upgrade lost or changed nothing"
 
