@@ -137,7 +137,7 @@ def drain(uri: str, *, jobs: int, workers: int, batch: int, path: str = "settle"
 
 
 #: The release the queue figures are compared with in the same run (issue 12: before and after).
-BEFORE = "@v0.5.0"
+BEFORE = "@v0.5.1"
 
 
 def _load_history(uri: str, history: int) -> float:

@@ -1,6 +1,6 @@
 """One worker's settle cycle, this code beside a release, interleaved on one machine.
 
-    .venv/bin/python bench/bench_settle.py [--batch 50] [--before @v0.5.0] [--blocks 20]
+    .venv/bin/python bench/bench_settle.py [--batch 50] [--before @v0.5.1] [--blocks 20]
     .venv/bin/python bench/bench_settle.py --text-beside [--batch 50] [--blocks 20]
 
 One connection per database, each holding a batch of claimed requests: ``settle_lookups`` answers them (one EQC
@@ -80,7 +80,7 @@ def _interleaved(uris: dict[str, str], sql: dict[str, str], batch: int, blocks: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch", type=int, default=50, help="requests per settle (default 50)")
-    parser.add_argument("--before", default="@v0.5.0", help="the release beside this code (sqitch change or @tag)")
+    parser.add_argument("--before", default="@v0.5.1", help="the release beside this code (sqitch change or @tag)")
     parser.add_argument("--blocks", type=int, default=20, help="blocks of ten cycles per database (default 20)")
     parser.add_argument("--text-beside", action="store_true", help="binary vs text candidates, this code only")
     args = parser.parse_args()

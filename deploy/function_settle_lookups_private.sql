@@ -211,7 +211,6 @@ BEGIN
         ON CONFLICT ON CONSTRAINT eqc_companies_pkey DO UPDATE
            SET full_name = EXCLUDED.full_name, unite_code = EXCLUDED.unite_code, raw = EXCLUDED.raw,
                last_search_key = EXCLUDED.last_search_key, last_seen_at = pg_catalog.now()
-        RETURNING 1
     ),
     learned AS (
         -- The queued name, under the request's key; and EQC's official name
@@ -266,7 +265,6 @@ BEGIN
          WHERE NOT f.curated AND f.learned_id IS NULL
          ORDER BY f.key
         ON CONFLICT DO NOTHING
-        RETURNING 1
     ),
     updated AS (
         -- a learned row with another id (rare): updated, picked by tuple id so
@@ -280,7 +278,6 @@ BEGIN
            AND f.learned_ctid = m.ctid AND NOT f.curated
            AND m.match_type = 'name' AND m.lookup_key = f.key AND m.source <> 'internal'
            AND m.canonical_id <> f.company_id
-        RETURNING 1
     ),
     minted AS (
         -- A name EQC does not know gets its TEMP id with the answer (key order: no deadlocks).
@@ -290,7 +287,6 @@ BEGIN
          WHERE d.decision = 'not_found'
          ORDER BY d.key
         ON CONFLICT ON CONSTRAINT temp_id_assignments_pkey DO NOTHING
-        RETURNING t.temp_key
     ),
     -- Settled and reviewed requests in one update, which reads the primary
     -- key for the batch ("= ANY (_ids)": a plan made on a small table would
@@ -321,11 +317,11 @@ BEGIN
          WHERE q.id = ANY (_ids) AND q.id = d.id
         RETURNING q.*
     )
+    -- (data-modifying CTEs run to completion whether read or not: nothing
+    -- reads companies, inserted, updated or minted. 0.5.1 counted companies
+    -- and minted here, and the plan counted them again for every row.)
     SELECT r.*
       FROM settled AS r
-     -- (data-modifying CTEs run to completion whether read or not)
-     CROSS JOIN (SELECT pg_catalog.count(*) FROM companies) AS e
-     CROSS JOIN (SELECT pg_catalog.count(*) FROM minted) AS m
      ORDER BY r.status = 'review', r.id;
 
     FOR i IN 1 .. pg_catalog.cardinality(_bad) LOOP
