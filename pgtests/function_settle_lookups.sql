@@ -1,7 +1,7 @@
 -- settle_lookups: EQC's answers decided in SQL (learned, sent to review, not found, failed attempts),
 -- what EQC said about each company kept, and company_profiles.
 BEGIN;
-SELECT plan(41);
+SELECT plan(42);
 
 SELECT has_function('enterprise', 'settle_lookups', ARRAY['text', 'bigint[]', 'jsonb[]', 'integer', 'interval', 'integer'],
                     'settle_lookups(text, bigint[], jsonb[], integer, interval, integer) exists');
@@ -190,6 +190,15 @@ SELECT results_eq($$SELECT alias_name::text, canonical_id::text FROM enterprise.
                      WHERE alias_name LIKE '位置%' ORDER BY alias_name$$,
     $$VALUES ('位置丙公司', '791000003'), ('位置乙公司', '791000002'), ('位置甲公司', '791000001')$$,
     'each name learned under its own answer''s company');
+
+-- An answer that lists two companies twice: the failed attempt names the first of them in EQC's order (0.5.2).
+SELECT enterprise.enqueue_lookup('位置丁公司');
+SELECT count(*) FROM enterprise.claim_lookups(10, 'w4');
+SELECT is((SELECT last_error FROM enterprise.settle_lookups('w4', ARRAY[pg_temp.rid('位置丁公司')],
+              ARRAY['[{"companyId": "b", "companyFullName": "位置丁公司"}, {"companyId": "a", "companyFullName": "位置丁甲公司"},
+                      {"companyId": "b", "companyFullName": "位置丁乙公司"}, {"companyId": "a", "companyFullName": "位置丁丙公司"}]']::jsonb[])),
+          'unusable EQC answer: EQC listed one company twice (companyId ''b'' at candidates 1, 3)',
+          'a failed attempt names the company EQC listed twice first, with its ranks');
 
 -- Call-level errors: nothing written.
 SELECT throws_ok($$SELECT * FROM enterprise.settle_lookups('w1', ARRAY[1, 2]::bigint[], ARRAY['[]']::jsonb[])$$, '22023',
