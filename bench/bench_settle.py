@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_settle.py [--batch 50] [--before @v0.5.1] [--blocks 20]
     .venv/bin/python bench/bench_settle.py --text-beside [--batch 50] [--blocks 20]
+    .venv/bin/python bench/bench_settle.py --without history|companies|lock [--batch 50] [--blocks 20]
 
 One connection per database, each holding a batch of claimed requests: ``settle_lookups`` answers them (one EQC
 candidate each, found, as bench_queue.py's cycle) and claims the next batch, ten cycles at a time, the two databases
@@ -11,6 +12,11 @@ ratio: the server's cost per settle without the worker processes and the peers t
 ``--text-beside``: this code only, the candidates sent binary (``%b``, what the worker sends since 0.5.1) beside
 the same statement with them in text (``%s``, as before), on two databases of this code, interleaved the same way;
 prints answers per second and the worker's CPU per answer (``time.process_time``) for each.
+
+``--without``: what one part of the settle costs. Two databases of this code; in the second, the mapping history's
+two statement triggers are disabled (``history``), the ``companies`` CTE that writes ``eqc_companies`` is taken out
+of ``_settle_lookups`` (``companies``), or its separate row lock is (``lock``: the settle then relies on its update
+alone). A measurement, never a configuration: the second database is dropped with the first.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 from bench_queue import CLAIM, SETTLE, _candidates, enqueue
@@ -83,9 +90,13 @@ def main() -> None:
     parser.add_argument("--before", default="@v0.5.1", help="the release beside this code (sqitch change or @tag)")
     parser.add_argument("--blocks", type=int, default=20, help="blocks of ten cycles per database (default 20)")
     parser.add_argument("--text-beside", action="store_true", help="binary vs text candidates, this code only")
+    parser.add_argument("--without", choices=sorted(WITHOUT), help="this code beside a copy without one part")
     args = parser.parse_args()
     if args.text_beside:
         text_beside(args.batch, args.blocks)
+        return
+    if args.without:
+        without(args.without, args.batch, args.blocks)
         return
     with head_beside("enrichment_bench_settle", args.before) as uris:
         totals = _interleaved(uris, dict.fromkeys(uris, SETTLE), args.batch, args.blocks)
@@ -111,6 +122,53 @@ def text_beside(batch: int, blocks: int) -> None:
         f" {(text.cpu / text.answers) / (binary.cpu / binary.answers):.2f}x less worker CPU per answer"
     )
     print(f"  reproduce: {command('bench/bench_settle.py', '--text-beside', '--batch', str(batch))}")
+
+
+_SETTLE_BODY = Path(__file__).resolve().parent.parent / "deploy" / "function_settle_lookups_private.sql"
+
+
+def _settle_function() -> str:
+    """HEAD's CREATE FUNCTION statement of _settle_lookups, from its deploy script."""
+    text = _SETTLE_BODY.read_text()
+    return text[text.index("CREATE OR REPLACE FUNCTION") : text.index("COMMENT ON FUNCTION")]
+
+
+def _cut(text: str, start: str, end: str) -> str:
+    """``text`` without the part from ``start`` up to ``end``; fails if either is missing."""
+    a, b = text.index(start), text.index(end)
+    return text[:a] + text[b:]
+
+
+#: --without: the statements that take one part out of the second database.
+WITHOUT: dict[str, list[str]] = {
+    "history": [
+        "ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_insert",
+        "ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_update",
+    ],
+    "companies": ["SET ROLE enrichment_owner", "@companies"],
+    "lock": ["SET ROLE enrichment_owner", "@lock"],
+}
+
+
+def without(part: str, batch: int, blocks: int) -> None:
+    function = _settle_function()
+    bodies = {
+        "@companies": _cut(function, "    companies AS (", "    learned AS ("),
+        "@lock": function.replace("           FOR UPDATE OF q\n", ""),
+    }
+    for body in bodies.values():
+        assert body != function, "the settle's deploy script no longer has the part to take out"
+    with head_beside("enrichment_bench_settle_without", "@HEAD") as uris:
+        whole, cut = uris.values()
+        with psycopg.connect(cut, autocommit=True) as conn:
+            for statement in WITHOUT[part]:
+                conn.execute(bodies.get(statement, statement))  # type: ignore[arg-type]
+        labels = {"HEAD": whole, f"without {part}": cut}
+        totals = _interleaved(labels, dict.fromkeys(labels, SETTLE), batch, blocks)
+    for label, t in totals.items():
+        print(f"  {label}: {t.rate:,.0f} answers/s ({t.answers:,} answers, batch {batch})")
+    print(f"  without {part} / HEAD: {totals[f'without {part}'].rate / totals['HEAD'].rate:.3f}x")
+    print(f"  reproduce: {command('bench/bench_settle.py', '--without', part, '--batch', str(batch))}")
 
 
 if __name__ == "__main__":
