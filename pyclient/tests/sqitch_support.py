@@ -61,6 +61,17 @@ def schema_version(conn: psycopg.Connection[tuple[Any, ...]]) -> str:
     return str(row[0])
 
 
+def settle_body(conn: psycopg.Connection[tuple[Any, ...]]) -> str:
+    """The source of enterprise._settle_lookups as deployed on the database ``conn`` is on (an upgrade test tells
+    one release's settle from another's by it)."""
+    row = conn.execute(
+        "SELECT prosrc FROM pg_proc WHERE oid = %s::regprocedure",
+        ("enterprise._settle_lookups(text, bigint[], jsonb[], text, integer, interval, integer)",),
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
 def found(company_id: str, full_name: str, eqc_type: str = "全称精确匹配") -> Jsonb:
     """EQC's answer naming one company (a worker's candidates for settle_lookups)."""
     return Jsonb([{"companyId": company_id, "companyFullName": full_name, "type": eqc_type}])

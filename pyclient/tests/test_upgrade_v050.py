@@ -10,14 +10,10 @@ it does not hold (skipped, untouched), a request sent to review, and found and n
 
 from __future__ import annotations
 
-from typing import Any
-
 import psycopg
 from company_enrichment import __version__
 from psycopg.types.json import Jsonb
-from sqitch_support import deploy, found, kept_state, schema_version, sqitch
-
-Conn = psycopg.Connection[tuple[Any, ...]]
+from sqitch_support import deploy, found, kept_state, schema_version, settle_body, sqitch
 
 NAMES = [
     "升级五人工公司",
@@ -30,15 +26,6 @@ NAMES = [
 ]
 PLANS = ["UPG5-PLAN-1", None, None, None, None, None, "UPG5-PLAN-UNKNOWN"]
 HELD = ["升级五新名公司", "升级五两次公司", "升级五待审公司", "升级五未知公司"]
-
-
-def settle_body(conn: Conn) -> str:
-    row = conn.execute(
-        "SELECT prosrc FROM pg_proc WHERE oid = %s::regprocedure",
-        ("enterprise._settle_lookups(text, bigint[], jsonb[], text, integer, interval, integer)",),
-    ).fetchone()
-    assert row is not None
-    return str(row[0])
 
 
 #: What tells 0.5.1's settle body from 0.5.0's: the answers found by position.

@@ -12,14 +12,11 @@ request another worker held across both).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import psycopg
 from company_enrichment import __version__
 from psycopg.types.json import Jsonb
-from sqitch_support import deploy, found, kept_state, schema_version, sqitch
-
-Conn = psycopg.Connection[tuple[Any, ...]]
+from sqitch_support import deploy, found, kept_state, schema_version, settle_body, sqitch
 
 NAMES = [
     "升级六人工公司",
@@ -36,15 +33,6 @@ HELD = ["升级六多家公司", "升级六待审公司", "升级六坏答公司
 
 #: What tells 0.5.2's settle body from 0.5.1's: the scored candidates held as columns.
 AS_COLUMNS = "candidate AS MATERIALIZED"
-
-
-def settle_body(conn: Conn) -> str:
-    row = conn.execute(
-        "SELECT prosrc FROM pg_proc WHERE oid = %s::regprocedure",
-        ("enterprise._settle_lookups(text, bigint[], jsonb[], text, integer, interval, integer)",),
-    ).fetchone()
-    assert row is not None
-    return str(row[0])
 
 
 def test_upgrade_from_v051_changes_nothing_and_the_held_requests_settle_under_head(upgrade_db: tuple[str, str]) -> None:
