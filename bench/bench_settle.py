@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from bench_queue import CLAIM, SETTLE, _candidates, enqueue
+from bench_queue import BEFORE, CLAIM, SETTLE, _candidates, enqueue
 from common import command, head_beside
 
 Conn = psycopg.Connection[tuple[object, ...]]
@@ -87,10 +87,10 @@ def _interleaved(uris: dict[str, str], sql: dict[str, str], batch: int, blocks: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch", type=int, default=50, help="requests per settle (default 50)")
-    parser.add_argument("--before", default="@v0.5.1", help="the release beside this code (sqitch change or @tag)")
+    parser.add_argument("--before", default=BEFORE, help=f"the release beside this code (default {BEFORE})")
     parser.add_argument("--blocks", type=int, default=20, help="blocks of ten cycles per database (default 20)")
     parser.add_argument("--text-beside", action="store_true", help="binary vs text candidates, this code only")
-    parser.add_argument("--without", choices=sorted(WITHOUT), help="this code beside a copy without one part")
+    parser.add_argument("--without", choices=WITHOUT, help="this code beside a copy without one part")
     args = parser.parse_args()
     if args.text_beside:
         text_beside(args.batch, args.blocks)
@@ -133,36 +133,33 @@ def _settle_function() -> str:
     return text[text.index("CREATE OR REPLACE FUNCTION") : text.index("COMMENT ON FUNCTION")]
 
 
-def _cut(text: str, start: str, end: str) -> str:
-    """``text`` without the part from ``start`` up to ``end``; fails if either is missing."""
-    a, b = text.index(start), text.index(end)
-    return text[:a] + text[b:]
+#: --without: the parts of the settle that can be taken out of the second database.
+WITHOUT = ("companies", "history", "lock")
 
 
-#: --without: the statements that take one part out of the second database.
-WITHOUT: dict[str, list[str]] = {
-    "history": [
-        "ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_insert",
-        "ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_update",
-    ],
-    "companies": ["SET ROLE enrichment_owner", "@companies"],
-    "lock": ["SET ROLE enrichment_owner", "@lock"],
-}
+def _without_statements(part: str) -> list[str]:
+    """The statements that take ``part`` out of a database of this code."""
+    if part == "history":
+        return [
+            "ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_insert",
+            "ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_update",
+        ]
+    function = _settle_function()
+    if part == "companies":
+        cut = function[: function.index("    companies AS (")] + function[function.index("    learned AS (") :]
+    else:
+        cut = function.replace("           FOR UPDATE OF q\n", "")
+    assert cut != function, "the settle's deploy script no longer has the part to take out"
+    return ["SET ROLE enrichment_owner", cut]
 
 
 def without(part: str, batch: int, blocks: int) -> None:
-    function = _settle_function()
-    bodies = {
-        "@companies": _cut(function, "    companies AS (", "    learned AS ("),
-        "@lock": function.replace("           FOR UPDATE OF q\n", ""),
-    }
-    for body in bodies.values():
-        assert body != function, "the settle's deploy script no longer has the part to take out"
+    statements = _without_statements(part)
     with head_beside("enrichment_bench_settle_without", "@HEAD") as uris:
         whole, cut = uris.values()
         with psycopg.connect(cut, autocommit=True) as conn:
-            for statement in WITHOUT[part]:
-                conn.execute(bodies.get(statement, statement))  # type: ignore[arg-type]
+            for statement in statements:
+                conn.execute(statement)  # type: ignore[arg-type]
         labels = {"HEAD": whole, f"without {part}": cut}
         totals = _interleaved(labels, dict.fromkeys(labels, SETTLE), batch, blocks)
     for label, t in totals.items():
