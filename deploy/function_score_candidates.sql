@@ -1,8 +1,9 @@
 -- Deploy company_enrichment:function_score_candidates to pg
 -- (reworked after v0.2.1: a full name spelled as the key scores 1.00 without normalize_name, issue 12;
--- reworked after v0.5.1: one validation statement instead of three, issue 12)
+-- reworked after v0.5.1: a flat check of every answer instead of three statements, issue 12)
 -- requires: table_eqc_match_scores
 -- requires: function_normalize_name
+-- requires: function_eqc_candidate_fault
 
 BEGIN;
 
@@ -57,20 +58,7 @@ BEGIN
       INTO _ok
       FROM (SELECT a.ord, pg_catalog.btrim(e.value ->> 'companyId') AS id, l.n,
                    t.kind = 'array' AND l.n <= 100
-                   AND (e.value IS NULL OR (CASE
-                        WHEN pg_catalog.jsonb_typeof(e.value) <> 'object' THEN false
-                        WHEN COALESCE(pg_catalog.jsonb_typeof(e.value -> 'companyId'), 'null') NOT IN ('string', 'number')
-                             OR pg_catalog.btrim(e.value ->> 'companyId') = '' THEN false
-                        WHEN pg_catalog.length(pg_catalog.btrim(e.value ->> 'companyId')) > 50 THEN false
-                        WHEN pg_catalog.jsonb_typeof(e.value -> 'companyFullName') NOT IN ('string', 'null') THEN false
-                        WHEN _score_candidates.scored AND COALESCE(pg_catalog.btrim(e.value ->> 'companyFullName'), '') = ''
-                             THEN false
-                        WHEN pg_catalog.length(e.value ->> 'companyFullName') > 1000 THEN false
-                        WHEN pg_catalog.jsonb_typeof(e.value -> 'unite_code') NOT IN ('string', 'null') THEN false
-                        WHEN pg_catalog.length(pg_catalog.btrim(e.value ->> 'unite_code')) > 50 THEN false
-                        WHEN pg_catalog.jsonb_typeof(e.value -> 'type') NOT IN ('string', 'null') THEN false
-                        WHEN pg_catalog.length(pg_catalog.btrim(e.value ->> 'type')) > 50 THEN false
-                        ELSE true END)) AS ok
+                   AND (e.value IS NULL OR enterprise._eqc_candidate_fault(e.value, _score_candidates.scored) IS NULL) AS ok
               FROM ROWS FROM (pg_catalog.unnest(answers)) WITH ORDINALITY AS a(answer, ord)
              CROSS JOIN LATERAL (SELECT CASE WHEN a.answer IS NULL THEN 'NULL'
                                              ELSE pg_catalog.jsonb_typeof(a.answer) END AS kind) AS t
@@ -97,21 +85,7 @@ BEGIN
              (SELECT 2, l.n, c.rank, c.value, p.message, NULL, NULL
                 FROM pg_catalog.jsonb_array_elements(CASE WHEN t.kind = 'array' THEN a.answer ELSE '[]' END)
                      WITH ORDINALITY AS c(value, rank)
-               CROSS JOIN LATERAL (SELECT CASE
-                   WHEN pg_catalog.jsonb_typeof(c.value) <> 'object' THEN 'an EQC candidate must be a JSON object'
-                   WHEN COALESCE(pg_catalog.jsonb_typeof(c.value -> 'companyId'), 'null') NOT IN ('string', 'number')
-                        OR pg_catalog.btrim(c.value ->> 'companyId') = '' THEN 'an EQC candidate has no companyId'
-                   WHEN pg_catalog.length(pg_catalog.btrim(c.value ->> 'companyId')) > 50 THEN 'companyId is longer than 50 characters'
-                   WHEN pg_catalog.jsonb_typeof(c.value -> 'companyFullName') NOT IN ('string', 'null')
-                        THEN 'companyFullName must be a string'
-                   WHEN _score_candidates.scored AND COALESCE(pg_catalog.btrim(c.value ->> 'companyFullName'), '') = ''
-                        THEN 'an EQC candidate has no companyFullName'
-                   WHEN pg_catalog.length(c.value ->> 'companyFullName') > 1000 THEN 'companyFullName is longer than 1000 characters'
-                   WHEN pg_catalog.jsonb_typeof(c.value -> 'unite_code') NOT IN ('string', 'null') THEN 'unite_code must be a string'
-                   WHEN pg_catalog.length(pg_catalog.btrim(c.value ->> 'unite_code')) > 50 THEN 'unite_code is longer than 50 characters'
-                   WHEN pg_catalog.jsonb_typeof(c.value -> 'type') NOT IN ('string', 'null') THEN 'type must be a string'
-                   WHEN pg_catalog.length(pg_catalog.btrim(c.value ->> 'type')) > 50 THEN 'type is longer than 50 characters'
-                   END AS message) AS p
+               CROSS JOIN LATERAL (SELECT enterprise._eqc_candidate_fault(c.value, _score_candidates.scored) AS message) AS p
                WHERE p.message IS NOT NULL
                ORDER BY c.rank
                LIMIT 1)
