@@ -36,6 +36,7 @@ from .db import EnrichmentDB
 from .eqc import EQCClient, EQCConfigurationError, EQCObserver
 from .errors import ConfigurationError, DatabaseError, InputError, UsageError
 from .excelio import EXCEL_SUFFIXES, open_excel, write_excel_atomically
+from .gcpause import cyclic_gc_paused
 from .models import MappingRow, ReplicaStats, ResolutionStatus
 from .parquetio import PARQUET_SUFFIXES, open_parquet, write_parquet_atomically
 from .ratelimit import DatabaseRateLimiter
@@ -436,6 +437,7 @@ def _resolve_file(
             )
         )
         task = progress.add_task("resolve", total=total)
+        stack.enter_context(cyclic_gc_paused())
         for results in service.resolve_batches(batches(), jobs=jobs, preview=target is None):
             batch = raw_batches.popleft()
             counts.update(r[1] for r in results)

@@ -36,6 +36,7 @@ from .db import EnrichmentDB
 from .eqc import EQCClient
 from .errors import ConcurrencyError, ConfigurationError, DatabaseError, DatabaseUnavailableError
 from .frames import is_frame, resolve_frame
+from .gcpause import cyclic_gc_paused
 from .models import QueueRunStats, ReplicaStats, ResolutionStatus
 from .ratelimit import DatabaseRateLimiter
 from .replicas import ReplicaRouter, replicas_from_settings
@@ -348,7 +349,7 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         out: list[dict[str, Any]] = []
         counts: Counter[str] = Counter({status.value: 0 for status in ResolutionStatus})
         before = service.replica_stats
-        with _database_errors_fail_the_step():
+        with _database_errors_fail_the_step(), cyclic_gc_paused():
             for results in service.resolve_batches(batches(), jobs=jobs, preview=plan_only):
                 rows = chunks.popleft()
                 if len(results) != len(rows):

@@ -1,0 +1,207 @@
+"""Python's cyclic garbage collector is paused while a batch is resolved (``company_enrichment.gcpause``), and comes
+back as the caller had it: after the run, after a failure, and only once every overlapping pause has ended. Each
+resolution path is checked on a real database, its SQL calls observed from the thread that makes them."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd  # type: ignore[import-untyped]
+import pytest
+from cli_support import read_rows, runner, write
+from company_enrichment.cli import app
+from company_enrichment.columns import RecordColumns, ResultRow
+from company_enrichment.dagster import RESOURCE_KEY, CompanyEnrichmentResource, resolve_company_ids_op
+from company_enrichment.db import EnrichmentDB
+from company_enrichment.errors import DatabaseError
+from company_enrichment.frames import resolve_frame
+from company_enrichment.gcpause import cyclic_gc_paused
+from company_enrichment.models import CompanyRecord
+from company_enrichment.service import CompanyEnrichmentService
+
+
+@pytest.fixture(autouse=True)
+def collector_enabled() -> Iterator[None]:
+    """Every test starts with the collector enabled and leaves it so, whatever it asserts."""
+    gc.enable()
+    yield
+    gc.enable()
+
+
+# ------------------------------------------------------------------------------------------------ the pause
+
+
+def test_the_collector_is_off_inside_and_on_again_after() -> None:
+    with cyclic_gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_collector_the_caller_disabled_stays_disabled() -> None:
+    gc.disable()
+    with cyclic_gc_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled(), "the pause gives back the state it found"
+
+
+def test_an_exception_inside_ends_the_pause() -> None:
+    with pytest.raises(ZeroDivisionError), cyclic_gc_paused():
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
+
+
+def test_nested_and_overlapping_pauses_end_with_the_last() -> None:
+    with cyclic_gc_paused():
+        with cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled(), "the inner pause ended, the outer one still holds"
+    assert gc.isenabled()
+
+    # Two threads: the first to end leaves the collector off for the other.
+    entered, first_done, second_may_end = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def second() -> None:
+        with cyclic_gc_paused():
+            entered.set()
+            second_may_end.wait(10)
+            seen.append(gc.isenabled())
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert entered.wait(10)
+    with cyclic_gc_paused():
+        pass
+    first_done.set()
+    assert not gc.isenabled(), "the other thread's pause still holds"
+    second_may_end.set()
+    thread.join(10)
+    assert seen == [False]
+    assert gc.isenabled(), "the last pause ended: the collector is back"
+
+
+# ------------------------------------------------------------------------------------------------ the paths
+
+
+@pytest.fixture
+def observed(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether the collector was enabled at each SQL call of batch resolution, in the thread that made it."""
+    seen: list[bool] = []
+    real = CompanyEnrichmentService._resolve_rows
+
+    def spy(self: CompanyEnrichmentService, columns: RecordColumns, *, preview: bool = False) -> list[ResultRow]:
+        seen.append(gc.isenabled())
+        return real(self, columns, preview=preview)
+
+    monkeypatch.setattr(CompanyEnrichmentService, "_resolve_rows", spy)
+    return seen
+
+
+def _names(tag: str, count: int) -> list[str]:
+    return [f"{tag}回收器{i % 7}有限公司" for i in range(count)]
+
+
+def _service_columns(db_uri: str, tag: str) -> int:
+    with EnrichmentDB.connect(db_uri, max_size=2) as db:
+        rows = CompanyEnrichmentService(db, None).resolve_columns(
+            RecordColumns(customer_names=_names(tag, 30)), jobs=2, chunk_size=4
+        )
+    return len(rows)
+
+
+def _service_batch(db_uri: str, tag: str) -> int:
+    with EnrichmentDB.connect(db_uri, max_size=1) as db:
+        results = CompanyEnrichmentService(db, None).resolve_batch(
+            [CompanyRecord(customer_name=name) for name in _names(tag, 30)]
+        )
+    return len(results)
+
+
+def _frame(db_uri: str, tag: str) -> int:
+    with EnrichmentDB.connect(db_uri, max_size=2) as db:
+        out = resolve_frame(
+            pd.DataFrame({"customer_name": _names(tag, 30)}),
+            service_or_db=CompanyEnrichmentService(db, None),
+            jobs=2,
+            chunk_size=4,
+        )
+    return len(out)
+
+
+def _cli(db_uri: str, tag: str, tmp_path: Path) -> int:
+    source = write(tmp_path / "in.csv", "customer_name\n" + "".join(f"{name}\n" for name in _names(tag, 30)))
+    result = runner.invoke(
+        app,
+        ["resolve", str(source), "-o", str(tmp_path / "out.csv"), "--jobs", "2", "--batch-size", "4"],
+        env={"WDH_DATABASE__URI": db_uri, "WDH_COMPANY_ENRICHMENT_ENABLED": "false"},
+    )
+    assert result.exit_code == 0, result.output
+    return len(read_rows(tmp_path / "out.csv"))
+
+
+@dg.graph
+def _resolve_graph(records: Any) -> None:
+    resolve_company_ids_op(records)
+
+
+_resolve_job = _resolve_graph.to_job(name="gcpause_resolve_job")
+
+
+def _dagster(db_uri: str, tag: str) -> int:
+    result = _resolve_job.execute_in_process(
+        input_values={"records": [{"customer_name": name} for name in _names(tag, 30)]},
+        resources={RESOURCE_KEY: CompanyEnrichmentResource(database_uri=db_uri, enabled=False)},
+        run_config={"ops": {"resolve_company_ids_op": {"config": {"chunk_size": 4, "jobs": 2}}}},
+    )
+    assert result.success
+    return len(result.output_for_node("resolve_company_ids_op"))
+
+
+PATHS: dict[str, Callable[..., int]] = {
+    "service.resolve_columns": _service_columns,
+    "service.resolve_batch": _service_batch,
+    "frames.resolve_frame": _frame,
+    "resolve command": _cli,
+    "Dagster op": _dagster,
+}
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
+def test_each_resolution_path_pauses_the_collector_and_gives_it_back(
+    path: str, db_uri: str, tag: str, tmp_path: Path, observed: list[bool]
+) -> None:
+    run = PATHS[path]
+    answered = run(db_uri, tag, tmp_path) if path == "resolve command" else run(db_uri, tag)
+    assert answered == 30
+    assert observed, "the path resolved through CompanyEnrichmentService._resolve_rows"
+    assert not any(observed), f"the collector was on during {observed.count(True)} of {len(observed)} SQL calls"
+    assert gc.isenabled(), "on again after the run"
+
+
+def test_a_failed_dagster_run_gives_the_collector_back(
+    db_uri: str, tag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[bool] = []
+
+    def failing(self: CompanyEnrichmentService, columns: RecordColumns, *, preview: bool = False) -> list[ResultRow]:
+        calls.append(gc.isenabled())
+        raise DatabaseError("the database went away", sqlstate="57P01")
+
+    monkeypatch.setattr(CompanyEnrichmentService, "_resolve_rows", failing)
+    result = _resolve_job.execute_in_process(
+        input_values={"records": [{"customer_name": name} for name in _names(tag, 10)]},
+        resources={RESOURCE_KEY: CompanyEnrichmentResource(database_uri=db_uri, enabled=False)},
+        run_config={"ops": {"resolve_company_ids_op": {"config": {"chunk_size": 4}}}},
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = result.failure_data_for_node("resolve_company_ids_op")
+    assert failure is not None and failure.error is not None
+    assert "57P01" in failure.error.to_string()
+    assert calls and not any(calls)
+    assert gc.isenabled(), "on again after the failure"
