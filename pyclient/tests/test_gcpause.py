@@ -14,6 +14,7 @@ import dagster as dg
 import pandas as pd  # type: ignore[import-untyped]
 import pytest
 from cli_support import read_rows, runner, write
+from company_enrichment import gcpause
 from company_enrichment.cli import app
 from company_enrichment.columns import RecordColumns, ResultRow
 from company_enrichment.dagster import RESOURCE_KEY, CompanyEnrichmentResource, resolve_company_ids_op
@@ -83,6 +84,37 @@ def test_nested_and_overlapping_pauses_end_with_the_last() -> None:
     thread.join(10)
     assert seen == [False]
     assert gc.isenabled(), "the last pause ended: the collector is back"
+
+
+class _InterruptedOnRelease:
+    """A lock whose first release is followed by a KeyboardInterrupt: an interrupt landing right after the pause
+    counted itself."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.armed = True
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt
+
+
+def test_an_interrupt_right_after_the_pause_began_still_ends_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    lock = _InterruptedOnRelease()
+    monkeypatch.setattr(gcpause, "_lock", lock)
+    with pytest.raises(KeyboardInterrupt), cyclic_gc_paused():
+        pytest.fail("the interrupt came before the block")
+    assert not lock.armed, "the interrupt was raised where it was meant to be"
+    assert gcpause._depth == 0, "the pause that counted itself took itself off again"
+    assert gc.isenabled()
+    with cyclic_gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled(), "later pauses end as they should"
 
 
 # ------------------------------------------------------------------------------------------------ the paths

@@ -4,6 +4,7 @@ in that moment is still replaced, not handed out to fail the next call."""
 
 from __future__ import annotations
 
+import select
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -89,3 +90,15 @@ def test_the_socket_check_sees_what_the_server_sent(db_uri: str) -> None:
         while not db_module._has_input(conn.fileno()) and time.monotonic() < deadline:
             time.sleep(0.01)
         assert db_module._has_input(conn.fileno()), "the server's notice and end of file are there to read"
+
+
+def test_a_socket_that_cannot_be_polled_counts_as_having_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where poll() is missing and select() refuses the socket's number (gevent, eventlet, 1,024 files open), the
+    pool makes the round trip instead of failing its check."""
+    monkeypatch.delattr(select, "poll")
+
+    def refuse(*args: object) -> None:
+        raise ValueError("filedescriptor out of range in select()")
+
+    monkeypatch.setattr(select, "select", refuse)
+    assert db_module._has_input(5000)
