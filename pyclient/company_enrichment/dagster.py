@@ -385,7 +385,7 @@ class CompanyEnrichmentResource(dg.ConfigurableResource):  # type: ignore[type-a
         jobs = self._jobs(jobs)
         service = self.service
         before = service.replica_stats
-        with _database_errors_fail_the_step():
+        with _database_errors_fail_the_step(), cyclic_gc_paused():
             out = resolve_frame(df, service_or_db=service, plan_only=plan_only, jobs=jobs, chunk_size=chunk_size)
         counts: Counter[str] = Counter({status.value: 0 for status in ResolutionStatus})
         counts.update(out["status"].to_list())

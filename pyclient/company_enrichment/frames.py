@@ -15,7 +15,6 @@ from typing import Any
 
 from .columns import RESULT_FIELDS, RecordColumns, ResultRow, chunk_bounds
 from .db import EnrichmentDB
-from .gcpause import cyclic_gc_paused
 from .models import ResolutionStatus
 from .service import CompanyEnrichmentService, check_jobs
 
@@ -75,13 +74,12 @@ def resolve_frame(
             yield RecordColumns(*(None if a is None else a.slice(start, stop - start).to_pylist() for a in arrays))
 
     results: list[list[Any]] = [[] for _ in added]
-    with cyclic_gc_paused():
-        for part in service.resolve_batches(batches(), jobs=jobs, preview=plan_only):
-            answers: list[Sequence[Any]] = [*zip(*part, strict=True)] if part else []
-            if with_profile:
-                answers.extend(_profiles(service.db, part))
-            for column, values in zip(results, answers, strict=False):
-                column.extend(values)
+    for part in service.resolve_batches(batches(), jobs=jobs, preview=plan_only):
+        answers: list[Sequence[Any]] = [*zip(*part, strict=True)] if part else []
+        if with_profile:
+            answers.extend(_profiles(service.db, part))
+        for column, values in zip(results, answers, strict=False):
+            column.extend(values)
     if len(results[0]) != size:
         raise RuntimeError(f"the database answered {len(results[0])} rows for {size} records")
     return _with_columns(df, kind, dict(zip(added, results, strict=True)))

@@ -12,6 +12,14 @@ thread while the other threads wait: the one part of the run that does not shrin
 it was disabled when the outermost pause began (then it stays as the caller left it). Pauses may nest and overlap
 across threads: the collector comes back when the last one ends. Garbage that does form a cycle meanwhile is
 collected by the first collection after that.
+
+The ``resolve`` command and the Dagster op (records and frames) pause it: they own their process for the run. The
+library's calls (``resolve_batch``, ``resolve_columns``, ``resolve_frame``) do not: in a long-running service that
+makes them from many threads at once, overlapping pauses could keep the collector off for as long as the load
+lasts. A script or a notebook that resolves a large batch held in memory wraps the call itself::
+
+    with cyclic_gc_paused():
+        results = service.resolve_batch(records, jobs=2)
 """
 
 from __future__ import annotations

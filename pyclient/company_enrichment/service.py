@@ -34,7 +34,6 @@ from .eqc import (
     EQCStoppedError,
 )
 from .errors import LeaseLostError
-from .gcpause import cyclic_gc_paused
 from .models import CompanyIdResult, CompanyRecord, LookupRequest, QueueRunStats, ReplicaStats, ResolutionStatus
 from .replicas import ReplicaRouter
 
@@ -186,11 +185,10 @@ class CompanyEnrichmentService:
 
         ``jobs`` > 1 splits the records into ``jobs`` chunks resolved at once over as many pooled connections, in
         input order, with exactly the answers of one call (see :meth:`resolve_columns`)."""
-        with cyclic_gc_paused():
-            rows = self.resolve_columns(
-                RecordColumns.from_records(records), sync_lookup_budget=sync_lookup_budget, jobs=jobs
-            )
-            return [to_result(row) for row in rows]
+        rows = self.resolve_columns(
+            RecordColumns.from_records(records), sync_lookup_budget=sync_lookup_budget, jobs=jobs
+        )
+        return [to_result(row) for row in rows]
 
     def resolve_columns(
         self,
@@ -210,15 +208,14 @@ class CompanyEnrichmentService:
         check_jobs(jobs)
         size = len(columns)
         chunk = chunk_size or max(1, -(-size // jobs))
-        with cyclic_gc_paused():
-            if chunk >= size:
-                rows = self._resolve_rows(columns)
-            else:
-                rows = []
-                for part in self._resolve_chunks([columns.slice(a, b) for a, b in chunk_bounds(size, chunk)], jobs):
-                    rows.extend(part)
-            allowance = [sync_lookup_budget] if sync_lookup_budget is not None else None
-            return self._lookups_inline(columns, rows, allowance, set())
+        if chunk >= size:
+            rows = self._resolve_rows(columns)
+        else:
+            rows = []
+            for part in self._resolve_chunks([columns.slice(a, b) for a, b in chunk_bounds(size, chunk)], jobs):
+                rows.extend(part)
+        allowance = [sync_lookup_budget] if sync_lookup_budget is not None else None
+        return self._lookups_inline(columns, rows, allowance, set())
 
     def resolve_batches(
         self,

@@ -1,6 +1,7 @@
-"""Python's cyclic garbage collector is paused while a batch is resolved (``company_enrichment.gcpause``), and comes
-back as the caller had it: after the run, after a failure, and only once every overlapping pause has ended. Each
-resolution path is checked on a real database, its SQL calls observed from the thread that makes them."""
+"""Python's cyclic garbage collector is paused while the ``resolve`` command and the Dagster op resolve
+(``company_enrichment.gcpause``), and comes back as the caller had it: after the run, after a failure, and only once
+every overlapping pause has ended. The library's calls leave it alone unless the caller pauses it. Each path is
+checked on a real database, its SQL calls observed from the thread that makes them."""
 
 from __future__ import annotations
 
@@ -194,25 +195,53 @@ def _dagster(db_uri: str, tag: str) -> int:
     return len(result.output_for_node("resolve_company_ids_op"))
 
 
-PATHS: dict[str, Callable[..., int]] = {
+def _dagster_frame(db_uri: str, tag: str) -> int:
+    result = _resolve_job.execute_in_process(
+        input_values={"records": pd.DataFrame({"customer_name": _names(tag, 30)})},
+        resources={RESOURCE_KEY: CompanyEnrichmentResource(database_uri=db_uri, enabled=False)},
+        run_config={"ops": {"resolve_company_ids_op": {"config": {"chunk_size": 4, "jobs": 2}}}},
+    )
+    assert result.success
+    return len(result.output_for_node("resolve_company_ids_op"))
+
+
+#: The command and the op, which own their process for the run: they pause the collector.
+PAUSED: dict[str, Callable[..., int]] = {
+    "resolve command": _cli,
+    "Dagster op, records": _dagster,
+    "Dagster op, a DataFrame": _dagster_frame,
+}
+#: The library's calls, which a long-running service may make from many threads at once: they leave it alone.
+LEFT_ALONE: dict[str, Callable[..., int]] = {
     "service.resolve_columns": _service_columns,
     "service.resolve_batch": _service_batch,
     "frames.resolve_frame": _frame,
-    "resolve command": _cli,
-    "Dagster op": _dagster,
 }
 
 
-@pytest.mark.parametrize("path", sorted(PATHS))
-def test_each_resolution_path_pauses_the_collector_and_gives_it_back(
+@pytest.mark.parametrize("path", sorted(PAUSED))
+def test_the_command_and_the_op_pause_the_collector_and_give_it_back(
     path: str, db_uri: str, tag: str, tmp_path: Path, observed: list[bool]
 ) -> None:
-    run = PATHS[path]
+    run = PAUSED[path]
     answered = run(db_uri, tag, tmp_path) if path == "resolve command" else run(db_uri, tag)
     assert answered == 30
     assert observed, "the path resolved through CompanyEnrichmentService._resolve_rows"
     assert not any(observed), f"the collector was on during {observed.count(True)} of {len(observed)} SQL calls"
     assert gc.isenabled(), "on again after the run"
+
+
+@pytest.mark.parametrize("path", sorted(LEFT_ALONE))
+def test_the_library_calls_leave_the_collector_alone_unless_the_caller_pauses_it(
+    path: str, db_uri: str, tag: str, observed: list[bool]
+) -> None:
+    assert LEFT_ALONE[path](db_uri, tag) == 30
+    assert observed and all(observed), "the collector stayed on for every SQL call"
+    observed.clear()
+    with cyclic_gc_paused():
+        assert LEFT_ALONE[path](db_uri, f"{tag}-paused") == 30
+    assert observed and not any(observed), "inside the caller's pause it was off for every SQL call"
+    assert gc.isenabled()
 
 
 def test_a_failed_dagster_run_gives_the_collector_back(
