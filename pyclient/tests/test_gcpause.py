@@ -6,6 +6,7 @@ checked on a real database, its SQL calls observed from the thread that makes th
 from __future__ import annotations
 
 import gc
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -166,15 +167,16 @@ def _frame(db_uri: str, tag: str) -> int:
     return len(out)
 
 
-def _cli(db_uri: str, tag: str, tmp_path: Path) -> int:
-    source = write(tmp_path / "in.csv", "customer_name\n" + "".join(f"{name}\n" for name in _names(tag, 30)))
-    result = runner.invoke(
-        app,
-        ["resolve", str(source), "-o", str(tmp_path / "out.csv"), "--jobs", "2", "--batch-size", "4"],
-        env={"WDH_DATABASE__URI": db_uri, "WDH_COMPANY_ENRICHMENT_ENABLED": "false"},
-    )
-    assert result.exit_code == 0, result.output
-    return len(read_rows(tmp_path / "out.csv"))
+def _cli(db_uri: str, tag: str) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        source = write(Path(tmp) / "in.csv", "customer_name\n" + "".join(f"{name}\n" for name in _names(tag, 30)))
+        result = runner.invoke(
+            app,
+            ["resolve", str(source), "-o", str(Path(tmp) / "out.csv"), "--jobs", "2", "--batch-size", "4"],
+            env={"WDH_DATABASE__URI": db_uri, "WDH_COMPANY_ENRICHMENT_ENABLED": "false"},
+        )
+        assert result.exit_code == 0, result.output
+        return len(read_rows(Path(tmp) / "out.csv"))
 
 
 @dg.graph
@@ -185,34 +187,35 @@ def _resolve_graph(records: Any) -> None:
 _resolve_job = _resolve_graph.to_job(name="gcpause_resolve_job")
 
 
-def _dagster(db_uri: str, tag: str) -> int:
-    result = _resolve_job.execute_in_process(
-        input_values={"records": [{"customer_name": name} for name in _names(tag, 30)]},
+def _run_op(db_uri: str, records: Any, *, jobs: int = 2, raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
+    return _resolve_job.execute_in_process(
+        input_values={"records": records},
         resources={RESOURCE_KEY: CompanyEnrichmentResource(database_uri=db_uri, enabled=False)},
-        run_config={"ops": {"resolve_company_ids_op": {"config": {"chunk_size": 4, "jobs": 2}}}},
+        run_config={"ops": {"resolve_company_ids_op": {"config": {"chunk_size": 4, "jobs": jobs}}}},
+        raise_on_error=raise_on_error,
     )
+
+
+def _dagster(db_uri: str, tag: str) -> int:
+    result = _run_op(db_uri, [{"customer_name": name} for name in _names(tag, 30)])
     assert result.success
     return len(result.output_for_node("resolve_company_ids_op"))
 
 
 def _dagster_frame(db_uri: str, tag: str) -> int:
-    result = _resolve_job.execute_in_process(
-        input_values={"records": pd.DataFrame({"customer_name": _names(tag, 30)})},
-        resources={RESOURCE_KEY: CompanyEnrichmentResource(database_uri=db_uri, enabled=False)},
-        run_config={"ops": {"resolve_company_ids_op": {"config": {"chunk_size": 4, "jobs": 2}}}},
-    )
+    result = _run_op(db_uri, pd.DataFrame({"customer_name": _names(tag, 30)}))
     assert result.success
     return len(result.output_for_node("resolve_company_ids_op"))
 
 
 #: The command and the op, which own their process for the run: they pause the collector.
-PAUSED: dict[str, Callable[..., int]] = {
+PAUSED: dict[str, Callable[[str, str], int]] = {
     "resolve command": _cli,
     "Dagster op, records": _dagster,
     "Dagster op, a DataFrame": _dagster_frame,
 }
 #: The library's calls, which a long-running service may make from many threads at once: they leave it alone.
-LEFT_ALONE: dict[str, Callable[..., int]] = {
+LEFT_ALONE: dict[str, Callable[[str, str], int]] = {
     "service.resolve_columns": _service_columns,
     "service.resolve_batch": _service_batch,
     "frames.resolve_frame": _frame,
@@ -221,11 +224,9 @@ LEFT_ALONE: dict[str, Callable[..., int]] = {
 
 @pytest.mark.parametrize("path", sorted(PAUSED))
 def test_the_command_and_the_op_pause_the_collector_and_give_it_back(
-    path: str, db_uri: str, tag: str, tmp_path: Path, observed: list[bool]
+    path: str, db_uri: str, tag: str, observed: list[bool]
 ) -> None:
-    run = PAUSED[path]
-    answered = run(db_uri, tag, tmp_path) if path == "resolve command" else run(db_uri, tag)
-    assert answered == 30
+    assert PAUSED[path](db_uri, tag) == 30
     assert observed, "the path resolved through CompanyEnrichmentService._resolve_rows"
     assert not any(observed), f"the collector was on during {observed.count(True)} of {len(observed)} SQL calls"
     assert gc.isenabled(), "on again after the run"
@@ -254,12 +255,7 @@ def test_a_failed_dagster_run_gives_the_collector_back(
         raise DatabaseError("the database went away", sqlstate="57P01")
 
     monkeypatch.setattr(CompanyEnrichmentService, "_resolve_rows", failing)
-    result = _resolve_job.execute_in_process(
-        input_values={"records": [{"customer_name": name} for name in _names(tag, 10)]},
-        resources={RESOURCE_KEY: CompanyEnrichmentResource(database_uri=db_uri, enabled=False)},
-        run_config={"ops": {"resolve_company_ids_op": {"config": {"chunk_size": 4}}}},
-        raise_on_error=False,
-    )
+    result = _run_op(db_uri, [{"customer_name": name} for name in _names(tag, 10)], jobs=1, raise_on_error=False)
     assert not result.success
     failure = result.failure_data_for_node("resolve_company_ids_op")
     assert failure is not None and failure.error is not None
