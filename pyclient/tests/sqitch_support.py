@@ -54,6 +54,39 @@ def kept_state(
     }
 
 
+def hold_requests(
+    conn: psycopg.Connection[tuple[Any, ...]],
+    *,
+    curated: tuple[str, str],
+    learned: str,
+    ids: tuple[str, str, str],
+    plans: Sequence[str | None],
+    names: Sequence[str | None],
+) -> dict[str, int]:
+    """The data an upgrade test starts from: a curated plan code and name (``curated``, ids ``ids[0]`` and
+    ``ids[1]``), a name learned from EQC (``learned``, ``ids[2]``), then ``plans`` and ``names`` resolved, which
+    queues their unknown names, and those requests claimed by the worker "upgrade-worker". Returns their ids by
+    normalized name."""
+    conn.execute(
+        "SELECT enterprise.upsert_internal_mappings(%s, %s, %s, label => 'before the upgrade')",
+        (list(curated), list(ids[:2]), ["plan", "name"]),
+    )
+    conn.execute("SELECT enterprise.cache_company_mapping(%s, %s)", (learned, ids[2]))
+    conn.execute("SELECT * FROM enterprise.resolve_company_ids(%s, %s, NULL, NULL)", (list(plans), list(names)))
+    return {
+        str(r[1]): int(r[0])
+        for r in conn.execute("SELECT id, normalized_name FROM enterprise.claim_lookups(10, 'upgrade-worker')")
+    }
+
+
+def held_by_another_worker(conn: psycopg.Connection[tuple[Any, ...]], name: str) -> int:
+    """Queue ``name`` and have the worker "other-worker" claim it; its request id."""
+    conn.execute("SELECT * FROM enterprise.resolve_company_ids(customer_names => ARRAY[%s])", (name,))
+    row = conn.execute("SELECT id FROM enterprise.claim_lookups(10, 'other-worker')").fetchone()
+    assert row is not None, f"{name} was not queued and claimed"
+    return int(row[0])
+
+
 def schema_version(conn: psycopg.Connection[tuple[Any, ...]]) -> str:
     """enterprise.schema_version() of the database ``conn`` is on."""
     row = conn.execute("SELECT enterprise.schema_version()").fetchone()

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from company_enrichment import __version__
 from psycopg.types.json import Jsonb
-from sqitch_support import deploy, found, kept_state, schema_version, sqitch
+from sqitch_support import deploy, found, hold_requests, kept_state, schema_version, sqitch
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -34,16 +34,14 @@ DECORATED = [
 
 def fill_at_v040(conn: Conn) -> dict[str, int]:
     """0.4 data; returns the ids of the requests a worker holds across the upgrade, by name."""
-    conn.execute(
-        "SELECT enterprise.upsert_internal_mappings(%s, %s, %s, label => 'before the upgrade')",
-        (["UPG4-PLAN-1", "升级四人工公司"], ["640000001", "640000002"], ["plan", "name"]),
+    held = hold_requests(
+        conn,
+        curated=("UPG4-PLAN-1", "升级四人工公司"),
+        learned="升级四学来公司",
+        ids=("640000001", "640000002", "640000003"),
+        plans=PLANS,
+        names=NAMES,
     )
-    conn.execute("SELECT enterprise.cache_company_mapping('升级四学来公司', '640000003')")
-    conn.execute("SELECT * FROM enterprise.resolve_company_ids(%s, %s, NULL, NULL)", (PLANS, NAMES))
-    held = {
-        str(r[1]): int(r[0])
-        for r in conn.execute("SELECT id, normalized_name FROM enterprise.claim_lookups(10, 'upgrade-worker')")
-    }
     assert set(held) == {"升级四新名公司", "升级四改号公司", "升级四未知公司"}, held
     # Learned meanwhile under another id (another worker, or a DBA): the settle must update it.
     conn.execute("SELECT enterprise.cache_company_mapping('升级四改号公司', '640000009')")

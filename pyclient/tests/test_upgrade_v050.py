@@ -13,7 +13,16 @@ from __future__ import annotations
 import psycopg
 from company_enrichment import __version__
 from psycopg.types.json import Jsonb
-from sqitch_support import deploy, found, kept_state, schema_version, settle_body, sqitch
+from sqitch_support import (
+    deploy,
+    found,
+    held_by_another_worker,
+    hold_requests,
+    kept_state,
+    schema_version,
+    settle_body,
+    sqitch,
+)
 
 NAMES = [
     "升级五人工公司",
@@ -36,21 +45,17 @@ def test_upgrade_from_v050_changes_nothing_and_the_held_requests_settle_under_he
     uri, target = upgrade_db
     deploy(target, "--to", "@v0.5.0")
     with psycopg.connect(uri, autocommit=True) as conn:
-        conn.execute(
-            "SELECT enterprise.upsert_internal_mappings(%s, %s, %s, label => 'before the upgrade')",
-            (["UPG5-PLAN-1", "升级五人工公司"], ["650000001", "650000002"], ["plan", "name"]),
+        held = hold_requests(
+            conn,
+            curated=("UPG5-PLAN-1", "升级五人工公司"),
+            learned="升级五学来公司",
+            ids=("650000001", "650000002", "650000003"),
+            plans=PLANS,
+            names=NAMES,
         )
-        conn.execute("SELECT enterprise.cache_company_mapping('升级五学来公司', '650000003')")
-        conn.execute("SELECT * FROM enterprise.resolve_company_ids(%s, %s, NULL, NULL)", (PLANS, NAMES))
-        held = {
-            str(r[1]): int(r[0])
-            for r in conn.execute("SELECT id, normalized_name FROM enterprise.claim_lookups(10, 'upgrade-worker')")
-        }
         assert sorted(held) == sorted(HELD), held
         # one more name queued and claimed by another worker: given to this worker's settle, it is skipped
-        conn.execute("SELECT * FROM enterprise.resolve_company_ids(customer_names => ARRAY['升级五别人公司'])")
-        (other,) = conn.execute("SELECT id FROM enterprise.claim_lookups(10, 'other-worker')").fetchone() or (None,)
-        assert other is not None
+        other = held_by_another_worker(conn, "升级五别人公司")
         before = kept_state(conn, PLANS, NAMES)
         assert schema_version(conn) == "0.5.0"
 

@@ -16,7 +16,16 @@ from decimal import Decimal
 import psycopg
 from company_enrichment import __version__
 from psycopg.types.json import Jsonb
-from sqitch_support import deploy, found, kept_state, schema_version, settle_body, sqitch
+from sqitch_support import (
+    deploy,
+    found,
+    held_by_another_worker,
+    hold_requests,
+    kept_state,
+    schema_version,
+    settle_body,
+    sqitch,
+)
 
 NAMES = [
     "升级六人工公司",
@@ -39,21 +48,17 @@ def test_upgrade_from_v051_changes_nothing_and_the_held_requests_settle_under_he
     uri, target = upgrade_db
     deploy(target, "--to", "@v0.5.1")
     with psycopg.connect(uri, autocommit=True) as conn:
-        conn.execute(
-            "SELECT enterprise.upsert_internal_mappings(%s, %s, %s, label => 'before the upgrade')",
-            (["UPG6-PLAN-1", "升级六人工公司"], ["660000001", "660000002"], ["plan", "name"]),
+        held = hold_requests(
+            conn,
+            curated=("UPG6-PLAN-1", "升级六人工公司"),
+            learned="升级六学来公司",
+            ids=("660000001", "660000002", "660000003"),
+            plans=PLANS,
+            names=NAMES,
         )
-        conn.execute("SELECT enterprise.cache_company_mapping('升级六学来公司', '660000003')")
-        conn.execute("SELECT * FROM enterprise.resolve_company_ids(%s, %s, NULL, NULL)", (PLANS, NAMES))
-        held = {
-            str(r[1]): int(r[0])
-            for r in conn.execute("SELECT id, normalized_name FROM enterprise.claim_lookups(10, 'upgrade-worker')")
-        }
         assert sorted(held) == sorted(HELD), held
         # one more name, held by another worker across the upgrade: settled after the revert, by 0.5.1's settle
-        conn.execute("SELECT * FROM enterprise.resolve_company_ids(customer_names => ARRAY['升级六别人公司'])")
-        (other,) = conn.execute("SELECT id FROM enterprise.claim_lookups(10, 'other-worker')").fetchone() or (None,)
-        assert other is not None
+        other = held_by_another_worker(conn, "升级六别人公司")
         before = kept_state(conn, PLANS, NAMES)
         assert schema_version(conn) == "0.5.1"
         assert AS_COLUMNS not in settle_body(conn)
