@@ -28,6 +28,11 @@ def deploy(target: str, *args: str) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def verify(target: str) -> None:
+    done = sqitch(target, "verify")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def kept_state(
     conn: psycopg.Connection[tuple[Any, ...]], plans: Sequence[str | None], names: Sequence[str | None]
 ) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from sqitch_support import deploy, sqitch
+from sqitch_support import deploy, sqitch, verify
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -46,8 +46,7 @@ def test_a_non_superuser_deploys_verifies_and_reverts_the_whole_plan(
         assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone() == (False,)
 
     deploy(target)
-    verified = sqitch(target, "verify")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify(target)
 
     superuser_uri, _ = upgrade_db
     with psycopg.connect(superuser_uri) as conn:

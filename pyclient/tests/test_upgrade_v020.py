@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 from company_enrichment import __version__
-from sqitch_support import deploy, sqitch
+from sqitch_support import deploy, sqitch, verify
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -99,8 +99,7 @@ def test_upgrade_from_v010_keeps_every_mapping_request_and_answer(upgrade_db: tu
 
     started = time.monotonic()
     deploy(target)
-    verified = sqitch(target, "verify")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify(target)
     upgraded_in = time.monotonic() - started
     with psycopg.connect(uri, autocommit=True) as conn:
         assert snapshot(conn) == before, "the upgrade lost or changed nothing"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from sqitch_support import deploy, sqitch
+from sqitch_support import deploy, sqitch, verify
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -69,8 +69,7 @@ def test_upgrade_from_v021_adds_empty_history_and_changes_nothing_else(upgrade_d
     assert len(before["mappings"]) >= 4 and len(before["requests"]) == 2, before
 
     deploy(target)
-    verified = sqitch(target, "verify")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify(target)
     with psycopg.connect(uri, autocommit=True) as conn:
         assert history_tables(conn) == (True, True)
         assert conn.execute(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from sqitch_support import deploy, kept_state, sqitch
+from sqitch_support import deploy, kept_state, sqitch, verify
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -60,8 +60,7 @@ def test_upgrade_from_v030_adds_the_settle_policy_and_changes_nothing_else(upgra
     assert [r[3] for r in before["requests"]] == ["processing", "processing"], before["requests"]
 
     deploy(target)
-    verified = sqitch(target, "verify")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify(target)
     with psycopg.connect(uri, autocommit=True) as conn:
         assert settle_column(conn)
         assert conn.execute("SELECT settle_synchronous_commit FROM enterprise.queue_settings").fetchone() == ("off",)

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from company_enrichment import __version__
 from psycopg.types.json import Jsonb
-from sqitch_support import deploy, found, hold_requests, kept_state, schema_version, sqitch
+from sqitch_support import deploy, found, hold_requests, kept_state, schema_version, sqitch, verify
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -69,8 +69,7 @@ def test_upgrade_from_v040_changes_nothing_and_the_held_requests_settle_under_he
     )
 
     deploy(target)
-    verified = sqitch(target, "verify")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify(target)
     with psycopg.connect(uri, autocommit=True) as conn:
         assert schema_version(conn) == __version__  # HEAD: 0.5.0 or a later release
         assert snapshot(conn) == before, "the upgrade lost or changed nothing (every name keeps its key)"
@@ -110,8 +109,7 @@ def test_upgrade_from_v040_changes_nothing_and_the_held_requests_settle_under_he
 
     reverted = sqitch(target, "revert", "-y", "--to", "@v0.4.0")
     assert reverted.returncode == 0, reverted.stdout + reverted.stderr
-    verified = sqitch(target, "verify")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify(target)
     with psycopg.connect(uri, autocommit=True) as conn:
         assert schema_version(conn) == "0.4.0"
         assert snapshot(conn) == after_settle, "what HEAD settled stays as it was, and the keys are the same"

@@ -22,6 +22,7 @@ from sqitch_support import (
     schema_version,
     settle_body,
     sqitch,
+    verify,
 )
 
 NAMES = [
@@ -60,8 +61,7 @@ def test_upgrade_from_v050_changes_nothing_and_the_held_requests_settle_under_he
         assert schema_version(conn) == "0.5.0"
 
     deploy(target)
-    verified = sqitch(target, "verify")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify(target)
     with psycopg.connect(uri, autocommit=True) as conn:
         assert schema_version(conn) == __version__  # HEAD: 0.5.1 or a later release
         assert BY_POSITION in settle_body(conn)
@@ -109,8 +109,7 @@ def test_upgrade_from_v050_changes_nothing_and_the_held_requests_settle_under_he
 
     reverted = sqitch(target, "revert", "-y", "--to", "@v0.5.0")
     assert reverted.returncode == 0, reverted.stdout + reverted.stderr
-    verified = sqitch(target, "verify")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify(target)
     with psycopg.connect(uri, autocommit=True) as conn:
         assert schema_version(conn) == "0.5.0"
         assert BY_POSITION not in settle_body(conn), "the revert put 0.5.0's settle back"

@@ -25,6 +25,7 @@ from sqitch_support import (
     schema_version,
     settle_body,
     sqitch,
+    verify,
 )
 
 NAMES = [
@@ -64,8 +65,7 @@ def test_upgrade_from_v051_changes_nothing_and_the_held_requests_settle_under_he
         assert AS_COLUMNS not in settle_body(conn)
 
     deploy(target)
-    verified = sqitch(target, "verify")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify(target)
     with psycopg.connect(uri, autocommit=True) as conn:
         assert schema_version(conn) == __version__ == "0.5.2"
         assert AS_COLUMNS in settle_body(conn)
@@ -129,8 +129,7 @@ def test_upgrade_from_v051_changes_nothing_and_the_held_requests_settle_under_he
 
     reverted = sqitch(target, "revert", "-y", "--to", "@v0.5.1")
     assert reverted.returncode == 0, reverted.stdout + reverted.stderr
-    verified = sqitch(target, "verify")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify(target)
     with psycopg.connect(uri, autocommit=True) as conn:
         assert schema_version(conn) == "0.5.1"
         assert AS_COLUMNS not in settle_body(conn), "the revert put 0.5.1's settle back"
