@@ -9,6 +9,9 @@ and EQC economy in a demo-style run.
    - the CLI on one connection against the SQL batch rate: the same records, already in memory as columns, sent
      by ``EnrichmentDB.resolve_rows`` in batches of 5,000 (the CLI's batch) over one connection, one after another;
    - ``--jobs 2`` against ``--jobs 1``;
+   - the most ``--jobs 2`` could reach against ``--jobs 1`` on this machine's cores, from the CPU the runs used
+     (the whole machine's, from /proc/stat, and the command's own): every core busy at jobs 2's CPU per row, over
+     the jobs 1 rate; with the share of that ceiling the run reached;
    - peak RSS of each CLI run (it streams in batches).
    ``--before SRC``: also run the command line of another source tree (``SRC/pyclient``, e.g. a checkout of main)
    at jobs=1 in the same run, for before/after figures.
@@ -20,15 +23,28 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Report, command, fresh_database, load_mappings, make_records, timer, write_csv
+from common import (
+    ROOT,
+    CpuUse,
+    Report,
+    command,
+    fresh_database,
+    load_mappings,
+    machine_cpu,
+    make_records,
+    timer,
+    write_csv,
+)
 from company_enrichment.columns import RecordColumns
 from company_enrichment.db import EnrichmentDB
 from company_enrichment.eqc import EQCClient
@@ -55,8 +71,19 @@ def _load() -> float:
     return os.getloadavg()[0]
 
 
-def _cli(source: Path, out: Path, uri: str, *, jobs: int, src: Path | None = None) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of one ``company-enrichment resolve`` run (``src``: another source tree)."""
+@dataclass
+class CliRun:
+    """One ``company-enrichment resolve`` run: wall seconds, the command's peak RSS (MB) and CPU seconds (user +
+    system), and the whole machine's CPU over the run (``cpu``: the command, its PostgreSQL backends, the rest)."""
+
+    seconds: float
+    peak_mb: float
+    client_cpu: float
+    cpu: CpuUse
+
+
+def _cli(source: Path, out: Path, uri: str, *, jobs: int, src: Path | None = None) -> CliRun:
+    """One ``company-enrichment resolve`` run (``src``: another source tree)."""
     env = {**os.environ, "WDH_DATABASE__URI": uri, "WDH_COMPANY_ENRICHMENT_ENABLED": "false"}
     if src is None:
         argv = [str(ROOT / ".venv/bin/company-enrichment"), "resolve", str(source), "-o", str(out), "--jobs", str(jobs)]
@@ -64,7 +91,8 @@ def _cli(source: Path, out: Path, uri: str, *, jobs: int, src: Path | None = Non
         env["PYTHONPATH"] = str(src / "pyclient")
         code = "from company_enrichment.cli import main; main()"
         argv = [sys.executable, "-c", code, "resolve", str(source), "-o", str(out)]
-    with timer() as t:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with machine_cpu() as use:
         process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         # The child's own high-water mark, read from /proc while it runs (VmHWM of the process after exec;
         # rusage would also count the benchmark's own memory, which a forked child starts out sharing).
@@ -75,7 +103,10 @@ def _cli(source: Path, out: Path, uri: str, *, jobs: int, src: Path | None = Non
     if process.returncode != 0:
         stderr = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
         raise RuntimeError(f"company-enrichment resolve failed with exit code {process.returncode}: {stderr}")
-    return t[0], peak_kb / 1024
+    # The only child reaped meanwhile is this one: the difference is its CPU.
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
+    return CliRun(use.seconds, peak_kb / 1024, client, use)
 
 
 def _sql(uri: str, columns: RecordColumns) -> float:
@@ -96,6 +127,7 @@ def run_cli(report: Report, *, quick: bool, before: Path | None = None) -> None:
     seconds: dict[str, list[float]] = {}
     loads: dict[str, list[float]] = {}
     peaks: dict[str, float] = {}
+    runs: dict[str, list[CliRun]] = {}
     plan = ["sql", "cli1", "cli2", "cli2", "cli1", "sql"]
     if before is not None:
         plan = ["before", *plan, "before"]
@@ -120,10 +152,12 @@ def run_cli(report: Report, *, quick: bool, before: Path | None = None) -> None:
                 out = Path(tmp) / "out.csv"
                 if what == "before":
                     assert before is not None
-                    elapsed, peak = _cli(source, out, uri, jobs=1, src=before)
+                    run = _cli(source, out, uri, jobs=1, src=before)
                 else:
-                    elapsed, peak = _cli(source, out, uri, jobs=int(what[-1]))
-                peaks[what] = max(peaks.get(what, 0.0), peak)
+                    run = _cli(source, out, uri, jobs=int(what[-1]))
+                elapsed = run.seconds
+                peaks[what] = max(peaks.get(what, 0.0), run.peak_mb)
+                runs.setdefault(what, []).append(run)
                 out.unlink()
             seconds.setdefault(what, []).append(elapsed)
             loads.setdefault(what, []).append(max(load, _load()))
@@ -160,6 +194,7 @@ def run_cli(report: Report, *, quick: bool, before: Path | None = None) -> None:
         ok=rate["cli2"] / rate["cli1"] >= 1.6,
         reproduce=f"{repro}; alone: company-enrichment resolve records.csv -o out.csv --jobs 2",
     )
+    _report_cores(report, runs, rows, cores, rate, repro)
     if before is not None:
         report.add(
             f"`resolve` CLI on {rows:,} rows, one connection, vs the CLI of {before}",
@@ -177,6 +212,35 @@ def run_cli(report: Report, *, quick: bool, before: Path | None = None) -> None:
         baseline=f"jobs 1: {peaks['cli1']:.1f} MB, jobs 2: {peaks['cli2']:.1f} MB",
         bar="<= 300 MB",
         ok=peak_mb <= 300,
+        reproduce=repro,
+    )
+
+
+def _report_cores(
+    report: Report, runs: dict[str, list[CliRun]], rows: int, cores: int, rate: dict[str, float], repro: str
+) -> None:
+    """What two connections can give at most on this machine, from the CPU the runs used: if a row costs the same
+    CPU at jobs 2 as at jobs 1, jobs 2 can at best keep every core busy, so its ratio to jobs 1 is at most the cores
+    over the cores jobs 1 already keeps busy (the command's thread and its backend overlap)."""
+    busy = {what: sum(r.cpu.busy for r in rs) / sum(r.seconds for r in rs) for what, rs in runs.items()}
+    steal = {what: sum(r.cpu.steal for r in rs) / sum(r.seconds for r in rs) for what, rs in runs.items()}
+    client = {what: sum(r.client_cpu for r in rs) / (rows * len(rs)) * 1e6 for what, rs in runs.items()}
+    server = {what: sum(r.cpu.busy - r.client_cpu for r in rs) / (rows * len(rs)) * 1e6 for what, rs in runs.items()}
+    # rows/s with every core busy at jobs 2's CPU per row, over jobs 1's rate
+    ceiling = cores / ((client["cli2"] + server["cli2"]) / 1e6) / rate["cli1"]
+    achieved = rate["cli2"] / rate["cli1"]
+    report.add(
+        f"`resolve --jobs 2` vs one connection: the most {cores} cores allow",
+        ceiling,
+        "x",
+        baseline=(
+            f"cores busy {busy['cli1']:.2f} (jobs 1) and {busy['cli2']:.2f} (jobs 2) of {cores}; CPU per row, the"
+            f" command + the rest (backends, server processes): {client['cli1']:.1f} + {server['cli1']:.1f} us"
+            f" (jobs 1), {client['cli2']:.1f} + {server['cli2']:.1f} us (jobs 2); stolen by the host"
+            f" {steal['cli1']:.2f} and {steal['cli2']:.2f} cores; jobs 2 reached {achieved:.2f}x, this share of the"
+            " most"
+        ),
+        ratio=achieved / ceiling,
         reproduce=repro,
     )
 

@@ -8,7 +8,10 @@ unite_code, type), then ``settle_lookups`` scoring it in SQL, learning the name 
 the company in eqc_companies and claiming the next batch in the same transaction: one statement per cycle.
 Workers are OS processes released together; the clock stops when the last one finds nothing due. Peers do the
 equivalent job (fetch, no-op, mark done) on the same server in the same run (bench/peers.py), and so does
-the release before (``BEFORE``, deployed into its own database with ``sqitch deploy --to``).
+the release before (``BEFORE``, deployed into its own database with ``sqitch deploy --to``). Beside each point: the
+whole machine's CPU per cycle during the drain (workers, backends and the rest, from /proc/stat) for ours and each
+peer, and the cores each kept busy: when both keep every core busy, the ratio of the rates is the inverse ratio
+of those CPU costs.
 
 Also: claims with history (5,000,000 done requests in the table vs none, drains alternated between the two
 databases, for this code and for the release before), TEMP minting from 8 connections.
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from multiprocessing.synchronize import Barrier
 
 import psycopg
-from common import Report, command, drop_database, empty_database, fresh_database, timer
+from common import Report, command, cpu_seconds, drop_database, empty_database, fresh_database, timer
 from psycopg.types.json import Jsonb
 
 COMBINATIONS = ((1, 1), (4, 10), (4, 50), (8, 100))
@@ -35,6 +38,7 @@ class QueueResult:
     batch: int
     jobs: int
     seconds: float
+    cpu: float = 0.0  # busy CPU seconds of the whole machine over the drain (workers, backends, the rest)
 
     @property
     def cycles_per_second(self) -> float:
@@ -95,7 +99,8 @@ def _worker(
     finished.put(time.perf_counter())
 
 
-def _run_workers(uri: str, workers: int, batch: int, path: str = "settle") -> float:
+def _run_workers(uri: str, workers: int, batch: int, path: str = "settle") -> tuple[float, float]:
+    """(seconds from the release to the last worker's finish, the machine's busy CPU seconds meanwhile)."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(workers + 1)
     finished: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
@@ -103,13 +108,14 @@ def _run_workers(uri: str, workers: int, batch: int, path: str = "settle") -> fl
     for process in processes:
         process.start()
     barrier.wait()
-    start = time.perf_counter()
+    start, busy_at_start = time.perf_counter(), cpu_seconds()[0]
     end = max(finished.get() for _ in processes)
+    busy = cpu_seconds()[0] - busy_at_start
     for process in processes:
         process.join()
         if process.exitcode != 0:
             raise RuntimeError(f"a queue worker failed (exit code {process.exitcode})")
-    return float(end - start)
+    return float(end - start), busy
 
 
 def enqueue(uri: str, jobs: int, *, tag: str) -> None:
@@ -126,14 +132,14 @@ def enqueue(uri: str, jobs: int, *, tag: str) -> None:
 
 def drain(uri: str, *, jobs: int, workers: int, batch: int, path: str = "settle") -> QueueResult:
     enqueue(uri, jobs, tag=f"w{workers}b{batch}")
-    seconds = _run_workers(uri, workers, batch, path)
+    seconds, cpu = _run_workers(uri, workers, batch, path)
     with psycopg.connect(uri) as conn:
         row = conn.execute(
             "SELECT count(*) FILTER (WHERE status = 'done' AND outcome = 'found'), count(*)"
             " FROM enterprise.lookup_requests"
         ).fetchone()
     assert row == (jobs, jobs), f"not every request was completed exactly once: {row}"
-    return QueueResult(workers, batch, jobs, seconds)
+    return QueueResult(workers, batch, jobs, seconds, cpu)
 
 
 #: The release the queue figures are compared with in the same run (issue 12: before and after).
@@ -161,7 +167,12 @@ def _drain_keeping_history(uri: str, jobs: int, path: str = "settle") -> QueueRe
         conn.execute("VACUUM ANALYZE enterprise.lookup_requests")
         conn.execute("VACUUM ANALYZE enterprise.company_mapping")
         conn.execute("CHECKPOINT")
-    return QueueResult(4, 50, jobs, _run_workers(uri, 4, 50, path))
+    return QueueResult(4, 50, jobs, *_run_workers(uri, 4, 50, path))
+
+
+def _cpu(busy: float, jobs: int, seconds: float) -> str:
+    """A drain's CPU per cycle, and the cores it kept busy."""
+    return f"{busy / jobs * 1e6:,.0f} us ({busy / seconds:.2f})"
 
 
 def _load() -> str:
@@ -222,7 +233,13 @@ def run_queue(
                 f" procrastinate {procrastinate.cycles_per_second:,.0f}/s"
                 f" (ours {ours.cycles_per_second / procrastinate.cycles_per_second:.2f}x);"
                 f" {BEFORE} {before.cycles_per_second:,.0f}/s"
-                f" (ours {ours.cycles_per_second / before.cycles_per_second:.2f}x); load {_load()}"
+                f" (ours {ours.cycles_per_second / before.cycles_per_second:.2f}x); load {_load()};"
+                " machine CPU per cycle (cores busy): ours "
+                + _cpu(ours.cpu, ours.jobs, ours.seconds)
+                + ", pgqueuer "
+                + _cpu(pgqueuer.cpu, pgqueuer.jobs, pgqueuer.seconds)
+                + ", procrastinate "
+                + _cpu(procrastinate.cpu, procrastinate.jobs, procrastinate.seconds)
             ),
             ratio=ours.cycles_per_second / pgqueuer.cycles_per_second,  # vs pgqueuer; the rest in baseline
             bar="ahead of both peers" + (" (goal 1.5x pgqueuer)" if (workers, batch) == (4, 50) else ""),

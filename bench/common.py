@@ -116,6 +116,46 @@ def timer() -> Iterator[list[float]]:
         box[0] = time.perf_counter() - start
 
 
+@dataclass
+class CpuUse:
+    """What the whole machine's CPUs did over a stretch of wall time, from /proc/stat: ``busy`` CPU seconds (user,
+    nice, system, irq and softirq of every process: the benchmark's clients, the PostgreSQL backends and anything
+    else) and ``steal`` (seconds a virtual machine's CPUs were runnable but given to other guests)."""
+
+    seconds: float = 0.0
+    busy: float = 0.0
+    steal: float = 0.0
+
+    @property
+    def cores(self) -> float:
+        """Cores kept busy on average."""
+        return self.busy / self.seconds if self.seconds else 0.0
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """(busy, stolen) CPU seconds of the whole machine since boot, from /proc/stat (see CpuUse)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
+@contextmanager
+def machine_cpu() -> Iterator[CpuUse]:
+    """``with machine_cpu() as use: ...`` then ``use`` holds the machine's busy and stolen CPU seconds over the
+    block (Linux only; jiffies, so good to about 1/100 s a core)."""
+    use = CpuUse()
+    busy0, steal0 = cpu_seconds()
+    start = time.perf_counter()
+    try:
+        yield use
+    finally:
+        use.seconds = time.perf_counter() - start
+        busy1, steal1 = cpu_seconds()
+        use.busy, use.steal = busy1 - busy0, steal1 - steal0
+
+
 def command(*args: str) -> str:
     return " ".join([".venv/bin/python", *args])
 

@@ -59,6 +59,7 @@ from multiprocessing.context import SpawnProcess
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import psycopg
+from common import cpu_seconds
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
@@ -107,6 +108,7 @@ class PeerResult:
     seconds: float
     cycles_per_second: float
     done: int  # jobs confirmed done in the database after the run (must equal jobs)
+    cpu: float = 0.0  # busy CPU seconds of the whole machine over the drain (workers, backends, the rest)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -148,12 +150,13 @@ def _drain(
     *,
     workers: int,
     jobs: int,
-) -> tuple[float, int]:
+) -> tuple[float, int, float]:
     """Start ``workers`` processes running ``target``, release them together and wait for all to finish.
 
     Each process is called as ``target(index, barrier, reports, *worker_args)``; it connects, waits on
     the barrier, drains the queue, then puts one ``WorkerReport`` on ``reports``. Returns the seconds
-    from the release to the last worker's finish, and the number of jobs the workers say they ran.
+    from the release to the last worker's finish, the number of jobs the workers say they ran, and the
+    machine's busy CPU seconds from the release until every report was in (common.cpu_seconds).
     """
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(workers + 1)
@@ -176,6 +179,7 @@ def _drain(
             detail = "; ".join(failures) or f"exit codes {[p.exitcode for p in processes]}"
             raise RuntimeError(f"workers did not all start: {detail}") from exc
         started = time.monotonic()
+        busy_at_start, busy = cpu_seconds()[0], 0.0
         collected: list[WorkerReport] = []
         deadline = started + RUN_TIMEOUT
         while len(collected) < workers:
@@ -194,6 +198,7 @@ def _drain(
                         raise RuntimeError(f"a worker exited with code {dead[0]} before reporting") from None
                     break  # the finally below stops the others
         else:
+            busy = cpu_seconds()[0] - busy_at_start
             for process in processes:
                 process.join(STARTUP_TIMEOUT)
     finally:
@@ -208,7 +213,7 @@ def _drain(
     ran = sum(count for _, _, count, _ in collected)
     if ran < jobs:
         raise RuntimeError(f"workers ran {ran} jobs of {jobs}")
-    return finished - started, ran
+    return finished - started, ran, busy
 
 
 def _wait_barrier(barrier: Barrier) -> None:
@@ -301,7 +306,7 @@ def run_procrastinate(dsn: str, *, jobs: int, workers: int, batch: int) -> PeerR
     del batch  # no batch fetch in procrastinate
     _run_async(_procrastinate_prepare(dsn, jobs))
     _settle(dsn, PROCRASTINATE_TABLES)
-    seconds, _ = _drain(_procrastinate_worker, (dsn,), workers=workers, jobs=jobs)
+    seconds, _, cpu = _drain(_procrastinate_worker, (dsn,), workers=workers, jobs=jobs)
     done, total = _sql(
         dsn,
         "SELECT count(*) FILTER (WHERE status = 'succeeded'), count(*) FROM procrastinate_jobs",
@@ -318,6 +323,7 @@ def run_procrastinate(dsn: str, *, jobs: int, workers: int, batch: int) -> PeerR
         seconds=seconds,
         cycles_per_second=jobs / seconds,
         done=done,
+        cpu=cpu,
     )
 
 
@@ -411,7 +417,7 @@ def run_pgqueuer(dsn: str, *, jobs: int, workers: int, batch: int, driver: PgqDr
         driver = "asyncpg" if _has_asyncpg() else "psycopg"
     _run_async(_pgqueuer_prepare(dsn, jobs))
     _settle(dsn, PGQUEUER_TABLES)
-    seconds, _ = _drain(_pgqueuer_worker, (dsn, batch, driver), workers=workers, jobs=jobs)
+    seconds, _, cpu = _drain(_pgqueuer_worker, (dsn, batch, driver), workers=workers, jobs=jobs)
     done, left = _sql(
         dsn,
         "SELECT (SELECT count(DISTINCT job_id) FROM pgqueuer_log WHERE status = 'successful'),"
@@ -429,6 +435,7 @@ def run_pgqueuer(dsn: str, *, jobs: int, workers: int, batch: int, driver: PgqDr
         seconds=seconds,
         cycles_per_second=jobs / seconds,
         done=done,
+        cpu=cpu,
     )
 
 
