@@ -73,10 +73,9 @@ def _load() -> float:
 
 @dataclass
 class CliRun:
-    """One ``company-enrichment resolve`` run: wall seconds, the command's peak RSS (MB) and CPU seconds (user +
-    system), and the whole machine's CPU over the run (``cpu``: the command, its PostgreSQL backends, the rest)."""
+    """One ``company-enrichment resolve`` run: the command's peak RSS (MB) and CPU seconds (user + system), and the
+    wall seconds and whole machine's CPU over the run (``cpu``: the command, its PostgreSQL backends, the rest)."""
 
-    seconds: float
     peak_mb: float
     client_cpu: float
     cpu: CpuUse
@@ -106,7 +105,7 @@ def _cli(source: Path, out: Path, uri: str, *, jobs: int, src: Path | None = Non
     # The only child reaped meanwhile is this one: the difference is its CPU.
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     client = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
-    return CliRun(use.seconds, peak_kb / 1024, client, use)
+    return CliRun(peak_kb / 1024, client, use)
 
 
 def _sql(uri: str, columns: RecordColumns) -> float:
@@ -155,7 +154,7 @@ def run_cli(report: Report, *, quick: bool, before: Path | None = None) -> None:
                     run = _cli(source, out, uri, jobs=1, src=before)
                 else:
                     run = _cli(source, out, uri, jobs=int(what[-1]))
-                elapsed = run.seconds
+                elapsed = run.cpu.seconds
                 peaks[what] = max(peaks.get(what, 0.0), run.peak_mb)
                 runs.setdefault(what, []).append(run)
                 out.unlink()
@@ -222,8 +221,8 @@ def _report_cores(
     """What two connections can give at most on this machine, from the CPU the runs used: if a row costs the same
     CPU at jobs 2 as at jobs 1, jobs 2 can at best keep every core busy, so its ratio to jobs 1 is at most the cores
     over the cores jobs 1 already keeps busy (the command's thread and its backend overlap)."""
-    busy = {what: sum(r.cpu.busy for r in rs) / sum(r.seconds for r in rs) for what, rs in runs.items()}
-    steal = {what: sum(r.cpu.steal for r in rs) / sum(r.seconds for r in rs) for what, rs in runs.items()}
+    busy = {what: sum(r.cpu.busy for r in rs) / sum(r.cpu.seconds for r in rs) for what, rs in runs.items()}
+    steal = {what: sum(r.cpu.steal for r in rs) / sum(r.cpu.seconds for r in rs) for what, rs in runs.items()}
     client = {what: sum(r.client_cpu for r in rs) / (rows * len(rs)) * 1e6 for what, rs in runs.items()}
     server = {what: sum(r.cpu.busy - r.client_cpu for r in rs) / (rows * len(rs)) * 1e6 for what, rs in runs.items()}
     # rows/s with every core busy at jobs 2's CPU per row, over jobs 1's rate

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from multiprocessing.synchronize import Barrier
 
 import psycopg
-from common import Report, command, cpu_seconds, drop_database, empty_database, fresh_database, timer
+from common import Report, command, drop_database, empty_database, fresh_database, machine_cpu, timer
 from psycopg.types.json import Jsonb
 
 COMBINATIONS = ((1, 1), (4, 10), (4, 50), (8, 100))
@@ -108,14 +108,14 @@ def _run_workers(uri: str, workers: int, batch: int, path: str = "settle") -> tu
     for process in processes:
         process.start()
     barrier.wait()
-    start, busy_at_start = time.perf_counter(), cpu_seconds()[0]
-    end = max(finished.get() for _ in processes)
-    busy = cpu_seconds()[0] - busy_at_start
+    start = time.perf_counter()
+    with machine_cpu() as use:
+        end = max(finished.get() for _ in processes)
     for process in processes:
         process.join()
         if process.exitcode != 0:
             raise RuntimeError(f"a queue worker failed (exit code {process.exitcode})")
-    return float(end - start), busy
+    return float(end - start), use.busy
 
 
 def enqueue(uri: str, jobs: int, *, tag: str) -> None:

@@ -126,11 +126,6 @@ class CpuUse:
     busy: float = 0.0
     steal: float = 0.0
 
-    @property
-    def cores(self) -> float:
-        """Cores kept busy on average."""
-        return self.busy / self.seconds if self.seconds else 0.0
-
 
 def cpu_seconds() -> tuple[float, float]:
     """(busy, stolen) CPU seconds of the whole machine since boot, from /proc/stat (see CpuUse)."""
