@@ -8,7 +8,9 @@ unite_code, type), then ``settle_lookups`` scoring it in SQL, learning the name 
 the company in eqc_companies and claiming the next batch in the same transaction: one statement per cycle.
 Workers are OS processes released together; the clock stops when the last one finds nothing due. Peers do the
 equivalent job (fetch, no-op, mark done) on the same server in the same run (bench/peers.py), and so does
-the release before (``BEFORE``, deployed into its own database with ``sqitch deploy --to``). Beside each point: the
+the release before (``BEFORE``, deployed into its own database with ``sqitch deploy --to``). Also at each point, without
+a bar: the floor, the same rows written by one plain statement per cycle and nothing else (FLOOR): what this job's
+writes cost whatever the queue around them, beside pgqueuer's no-op job. Beside each point: the
 whole machine's CPU per cycle during the drain (workers, backends and the rest, from /proc/stat) for ours and each
 peer, and the cores each kept busy: when both keep every core busy, the ratio of the rates is the inverse ratio
 of those CPU costs.
@@ -54,6 +56,60 @@ SETTLE = (
 COMPLETE = "SELECT * FROM enterprise.complete_lookups(%s, %s::bigint[], %s::text[], claim_next => %s)"
 CLAIM = "SELECT * FROM enterprise.claim_lookups(%s, %s)"
 
+#: The floor (drain(..., path="floor")): the rows our cycle writes for a batch, written by one plain statement
+#: that does nothing else, on a database whose history insert trigger is disabled (floor_database(): the statement
+#: writes the history rows itself). Per answer: the request settled, its name learned, the history row, the
+#: company; per call: one change set and the next batch claimed (pending, oldest first, SKIP LOCKED). No lock of its
+#: own, no check of the worker, the lease or the answer, no scoring, no probe for a curated or learned row: what any
+#: design must write for this job, by the cheapest statement, and not a queue anyone could run. Same parameters and
+#: same result rows as SETTLE.
+FLOOR = """
+WITH a AS (
+    SELECT i.id, i.c -> 0 ->> 'companyId' AS company_id, i.c -> 0 ->> 'companyFullName' AS full_name,
+           i.c -> 0 ->> 'unite_code' AS unite_code, i.c -> 0 ->> 'type' AS eqc_type, i.c -> 0 AS raw
+      FROM unnest(%(ids)s::bigint[], %(answers)b::jsonb[]) AS i(id, c)
+),
+cs AS (
+    INSERT INTO enterprise.company_mapping_change_sets (kind) VALUES ('sql') RETURNING id
+),
+learned AS (
+    INSERT INTO enterprise.company_mapping
+           (alias_name, canonical_id, source, match_type, priority, confidence, eqc_type)
+    SELECT a.full_name, a.company_id, 'EQC', 'name', 4, 1.00, a.eqc_type FROM a ORDER BY a.full_name
+    ON CONFLICT DO NOTHING
+),
+history AS (
+    INSERT INTO enterprise.company_mapping_history
+           (change_set, operation, alias_name, match_type, canonical_id_after, source_after, confidence_after,
+            eqc_type_after, updated_at_after, changed_at, session_user_name)
+    SELECT cs.id, 'insert', a.full_name, 'name', a.company_id, 'EQC', 1.00, a.eqc_type, now(), now(), session_user
+      FROM a CROSS JOIN cs
+),
+companies AS (
+    INSERT INTO enterprise.eqc_companies (company_id, full_name, unite_code, raw, last_search_key)
+    SELECT a.company_id, a.full_name, a.unite_code, a.raw, a.full_name FROM a ORDER BY a.company_id
+    ON CONFLICT DO NOTHING
+),
+settled AS (
+    UPDATE enterprise.lookup_requests AS q
+       SET status = 'done', outcome = 'found', company_id = a.company_id, official_name = a.full_name,
+           unite_code = a.unite_code, lease_owner = NULL, lease_expires_at = NULL, completed_at = now(),
+           updated_at = now()
+      FROM a WHERE q.id = ANY (%(ids)s::bigint[]) AND q.id = a.id
+    RETURNING q.*
+),
+claimed AS (
+    UPDATE enterprise.lookup_requests AS q
+       SET status = 'processing', lease_owner = %(worker)s, lease_expires_at = now() + interval '5 minutes',
+           attempts = q.attempts + 1, updated_at = now()
+     WHERE q.id = ANY (ARRAY(SELECT p.id FROM enterprise.lookup_requests AS p
+                              WHERE p.status = 'pending' AND p.claimable_at <= now()
+                              ORDER BY p.claimable_at, p.id LIMIT %(batch)s FOR UPDATE SKIP LOCKED))
+    RETURNING q.*
+)
+SELECT * FROM settled UNION ALL SELECT * FROM claimed
+"""
+
 
 def _candidates(request_id: int, name: str) -> Jsonb:
     """EQC's answer as the worker passes it on: one candidate whose full name is the queued name (found,
@@ -80,6 +136,9 @@ def _worker(
 ) -> None:
     name = f"bench-{index}"
     with psycopg.connect(uri, autocommit=True) as conn:
+        if path == "floor":
+            # planned once, as the settle's statements are (plan_cache_mode in the function's SET clause)
+            conn.execute("SET plan_cache_mode = force_generic_plan")
         barrier.wait()
         rows = conn.execute(CLAIM, (batch, name)).fetchall()
         while rows:
@@ -90,6 +149,10 @@ def _worker(
                 # The in-process "EQC": every name is found, its id derived from the request.
                 answers = [_candidates(request_id, queued) for request_id, queued in held]
                 rows = conn.execute(SETTLE, (name, ids, answers, batch)).fetchall()
+            elif path == "floor":
+                answers = [_candidates(request_id, queued) for request_id, queued in held]
+                params = {"worker": name, "ids": ids, "answers": answers, "batch": batch}
+                rows = conn.execute(FLOOR, params).fetchall()
             else:
                 ids_found = [f"9{request_id % 100_000_000:08d}" for request_id in ids]
                 rows = conn.execute(COMPLETE, (name, ids, ids_found, batch)).fetchall()
@@ -146,6 +209,19 @@ def drain(uri: str, *, jobs: int, workers: int, batch: int, path: str = "settle"
 BEFORE = "@v0.5.1"
 
 
+#: The floor's series in the report and the chart.
+FLOOR_LABEL = "floor: this job's writes alone"
+
+
+def floor_database() -> str:
+    """A database for the --floor cycle (FLOOR): this code, with the mapping history's insert trigger disabled,
+    since the floor's statement writes the history rows itself. A measurement, never a configuration."""
+    uri = fresh_database("enrichment_bench_queue_floor")
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute("ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_insert")
+    return uri
+
+
 def _load_history(uri: str, history: int) -> float:
     with psycopg.connect(uri, autocommit=True) as conn, timer() as t:
         conn.execute(
@@ -196,32 +272,36 @@ def run_queue(
     print(f"   our cycle is the worker's: settle_lookups(EQC's candidates, claim_next); {BEFORE} measured beside it")
     ours_uri = fresh_database("enrichment_bench_queue")
     before_uri = fresh_database("enrichment_bench_queue_before", to=BEFORE)
+    floor_uri = floor_database()
     peer_uri = {"procrastinate": empty_database("bench_procrastinate"), "pgqueuer": empty_database("bench_pgqueuer")}
-    series: dict[str, dict[str, float]] = {"ours": {}, BEFORE: {}, "procrastinate": {}, "pgqueuer": {}}
+    series: dict[str, dict[str, float]] = {"ours": {}, BEFORE: {}, "procrastinate": {}, "pgqueuer": {}, FLOOR_LABEL: {}}
     for workers, batch in COMBINATIONS:
         # One worker taking one request per cycle pays a commit per request: a tenth of the requests is enough
         # for a steady figure (20,000 took over 20 minutes for the four systems on a loaded machine).
         n = jobs if batch > 1 else max(200, jobs // 10)
         # With rounds > 1 the four systems take turns, round after round, and each keeps its best drain: a burst
         # of load on the shared machine then falls on one drain of each, not on one system's only drain.
-        before = ours = procrastinate = pgqueuer = None
+        before = ours = floor = procrastinate = pgqueuer = None
         for _ in range(rounds):
             b = drain(before_uri, jobs=n, workers=workers, batch=batch)
             o = drain(ours_uri, jobs=n, workers=workers, batch=batch)
+            f = drain(floor_uri, jobs=n, workers=workers, batch=batch, path="floor")
             pr = run_procrastinate(peer_uri["procrastinate"], jobs=n, workers=workers, batch=batch)
             pq = run_pgqueuer(peer_uri["pgqueuer"], jobs=n, workers=workers, batch=batch)
             before = b if before is None or b.cycles_per_second > before.cycles_per_second else before
             ours = o if ours is None or o.cycles_per_second > ours.cycles_per_second else ours
+            floor = f if floor is None or f.cycles_per_second > floor.cycles_per_second else floor
             procrastinate = (
                 pr if procrastinate is None or pr.cycles_per_second > procrastinate.cycles_per_second else procrastinate
             )
             pgqueuer = pq if pgqueuer is None or pq.cycles_per_second > pgqueuer.cycles_per_second else pgqueuer
-        assert before and ours and procrastinate and pgqueuer
+        assert before and ours and floor and procrastinate and pgqueuer
         key = f"{workers}x{batch}"
         series["ours"][key] = ours.cycles_per_second
         series[BEFORE][key] = before.cycles_per_second
         series["procrastinate"][key] = procrastinate.cycles_per_second
         series["pgqueuer"][key] = pgqueuer.cycles_per_second
+        series[FLOOR_LABEL][key] = floor.cycles_per_second
         ahead = ours.cycles_per_second > max(procrastinate.cycles_per_second, pgqueuer.cycles_per_second)
         report.add(
             f"queue cycles/s, {workers} worker(s), batch {batch} ({n:,} requests"
@@ -246,7 +326,20 @@ def run_queue(
             ok=ahead,
             reproduce=repro,
         )
+        report.add(
+            f"queue cycles/s, {workers} worker(s), batch {batch}: this job's writes alone (the floor, no bar)",
+            floor.cycles_per_second,
+            "cycles/s",
+            baseline=(
+                f"pgqueuer {pgqueuer.cycles_per_second:,.0f}/s; ours {ours.cycles_per_second:,.0f}/s is"
+                f" {ours.cycles_per_second / floor.cycles_per_second:.2f}x the floor; machine CPU per cycle (cores"
+                " busy): floor " + _cpu(floor.cpu, floor.jobs, floor.seconds)
+            ),
+            ratio=floor.cycles_per_second / pgqueuer.cycles_per_second,  # vs pgqueuer, as the row above
+            reproduce=repro,
+        )
     report.series["queue_cycles_per_second"] = series
+    drop_database("enrichment_bench_queue_floor")
     if not with_history:
         return
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from bench_batch_mix import run as run_mix
 from bench_client import run_cli, run_dagster, run_economy, run_transfer
 from bench_history import run_negcache, run_prune
-from bench_queue import BEFORE, run_queue, run_temp
+from bench_queue import BEFORE, FLOOR_LABEL, run_queue, run_temp
 from bench_resolution import run as run_resolution
 from common import ROOT, Report, drop_database, machine_facts
 
@@ -72,7 +72,7 @@ def chart(report: Report, path: Path) -> None:
     queue = report.series.get("queue_cycles_per_second", {})
     if queue:
         keys = list(queue["ours"])
-        names = [n for n in ("ours", BEFORE, "procrastinate", "pgqueuer") if n in queue]
+        names = [n for n in ("ours", BEFORE, FLOOR_LABEL, "procrastinate", "pgqueuer") if n in queue]
         width = 0.8 / len(names)
         for offset, name in enumerate(names):
             right.bar(
