@@ -137,8 +137,10 @@ def _worker(
     name = f"bench-{index}"
     with psycopg.connect(uri, autocommit=True) as conn:
         if path == "floor":
-            # planned once, as the settle's statements are (plan_cache_mode in the function's SET clause)
+            # planned once, as the settle's statements are (plan_cache_mode in the function's SET clause), and
+            # committed as the settle commits by default (queue_settings.settle_synchronous_commit)
             conn.execute("SET plan_cache_mode = force_generic_plan")
+            conn.execute("SET synchronous_commit = off")
         barrier.wait()
         rows = conn.execute(CLAIM, (batch, name)).fetchall()
         while rows:
