@@ -26,6 +26,7 @@ import multiprocessing
 import time
 from dataclasses import dataclass
 from multiprocessing.synchronize import Barrier
+from typing import Protocol, TypeVar
 
 import psycopg
 from common import Report, command, drop_database, empty_database, fresh_database, machine_cpu, timer
@@ -147,14 +148,14 @@ def _worker(
             # lookup_requests columns: id is first, name second.
             held = [(int(r[0]), str(r[1])) for r in rows if r[3] == "processing"]
             ids = [request_id for request_id, _ in held]
-            if path == "settle":
+            if path in ("settle", "floor"):
                 # The in-process "EQC": every name is found, its id derived from the request.
                 answers = [_candidates(request_id, queued) for request_id, queued in held]
-                rows = conn.execute(SETTLE, (name, ids, answers, batch)).fetchall()
-            elif path == "floor":
-                answers = [_candidates(request_id, queued) for request_id, queued in held]
-                params = {"worker": name, "ids": ids, "answers": answers, "batch": batch}
-                rows = conn.execute(FLOOR, params).fetchall()
+                if path == "floor":
+                    params = {"worker": name, "ids": ids, "answers": answers, "batch": batch}
+                    rows = conn.execute(FLOOR, params).fetchall()
+                else:
+                    rows = conn.execute(SETTLE, (name, ids, answers, batch)).fetchall()
             else:
                 ids_found = [f"9{request_id % 100_000_000:08d}" for request_id in ids]
                 rows = conn.execute(COMPLETE, (name, ids, ids_found, batch)).fetchall()
@@ -211,14 +212,15 @@ def drain(uri: str, *, jobs: int, workers: int, batch: int, path: str = "settle"
 BEFORE = "@v0.5.1"
 
 
-#: The floor's series in the report and the chart.
+#: The floor's series in the report and the chart, and its database (dropped after the run).
 FLOOR_LABEL = "floor: this job's writes alone"
+FLOOR_DATABASE = "enrichment_bench_queue_floor"
 
 
 def floor_database() -> str:
-    """A database for the --floor cycle (FLOOR): this code, with the mapping history's insert trigger disabled,
+    """A database for the floor's cycle (FLOOR): this code, with the mapping history's insert trigger disabled,
     since the floor's statement writes the history rows itself. A measurement, never a configuration."""
-    uri = fresh_database("enrichment_bench_queue_floor")
+    uri = fresh_database(FLOOR_DATABASE)
     with psycopg.connect(uri, autocommit=True) as conn:
         conn.execute("ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_insert")
     return uri
@@ -253,6 +255,19 @@ def _cpu(busy: float, jobs: int, seconds: float) -> str:
     return f"{busy / jobs * 1e6:,.0f} us ({busy / seconds:.2f})"
 
 
+class _Drain(Protocol):
+    @property
+    def cycles_per_second(self) -> float: ...
+
+
+Drained = TypeVar("Drained", bound=_Drain)  # a QueueResult or a peers.PeerResult
+
+
+def _faster(best: Drained | None, drained: Drained) -> Drained:
+    """The faster of a system's best drain so far (None before the first) and its latest one."""
+    return drained if best is None or drained.cycles_per_second > best.cycles_per_second else best
+
+
 def _load() -> str:
     with open("/proc/loadavg", encoding="ascii") as f:
         return f.read().split()[0]
@@ -281,7 +296,7 @@ def run_queue(
         # One worker taking one request per cycle pays a commit per request: a tenth of the requests is enough
         # for a steady figure (20,000 took over 20 minutes for the four systems on a loaded machine).
         n = jobs if batch > 1 else max(200, jobs // 10)
-        # With rounds > 1 the four systems take turns, round after round, and each keeps its best drain: a burst
+        # With rounds > 1 the five systems take turns, round after round, and each keeps its best drain: a burst
         # of load on the shared machine then falls on one drain of each, not on one system's only drain.
         before = ours = floor = procrastinate = pgqueuer = None
         for _ in range(rounds):
@@ -290,13 +305,8 @@ def run_queue(
             f = drain(floor_uri, jobs=n, workers=workers, batch=batch, path="floor")
             pr = run_procrastinate(peer_uri["procrastinate"], jobs=n, workers=workers, batch=batch)
             pq = run_pgqueuer(peer_uri["pgqueuer"], jobs=n, workers=workers, batch=batch)
-            before = b if before is None or b.cycles_per_second > before.cycles_per_second else before
-            ours = o if ours is None or o.cycles_per_second > ours.cycles_per_second else ours
-            floor = f if floor is None or f.cycles_per_second > floor.cycles_per_second else floor
-            procrastinate = (
-                pr if procrastinate is None or pr.cycles_per_second > procrastinate.cycles_per_second else procrastinate
-            )
-            pgqueuer = pq if pgqueuer is None or pq.cycles_per_second > pgqueuer.cycles_per_second else pgqueuer
+            before, ours, floor = _faster(before, b), _faster(ours, o), _faster(floor, f)
+            procrastinate, pgqueuer = _faster(procrastinate, pr), _faster(pgqueuer, pq)
         assert before and ours and floor and procrastinate and pgqueuer
         key = f"{workers}x{batch}"
         series["ours"][key] = ours.cycles_per_second
@@ -341,7 +351,7 @@ def run_queue(
             reproduce=repro,
         )
     report.series["queue_cycles_per_second"] = series
-    drop_database("enrichment_bench_queue_floor")
+    drop_database(FLOOR_DATABASE)
     if not with_history:
         return
 
