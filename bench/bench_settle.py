@@ -2,12 +2,16 @@
 
     .venv/bin/python bench/bench_settle.py [--batch 50] [--before @v0.5.1] [--blocks 20]
     .venv/bin/python bench/bench_settle.py --text-beside [--batch 50] [--blocks 20]
-    .venv/bin/python bench/bench_settle.py --without history|companies|lock [--batch 50] [--blocks 20]
+    .venv/bin/python bench/bench_settle.py --without history|companies|lock|claim-call|key-inlining [--batch 50]
+    .venv/bin/python bench/bench_settle.py --floor-beside [--batch 50] [--blocks 20]
 
 One connection per database, each holding a batch of claimed requests: ``settle_lookups`` answers them (one EQC
 candidate each, found, as bench_queue.py's cycle) and claims the next batch, ten cycles at a time, the two databases
 taking turns block after block so the machine's load falls on both alike. Prints answers per second for each and the
 ratio: the server's cost per settle without the worker processes and the peers that bench_queue.py runs beside it.
+Beside it, the backend's own CPU per answer (the server process of each connection, from /proc/<pid>/schedstat when
+the server runs on this machine, as the project-local cluster does) and its ratio: what the settle costs the server,
+which other work on the machine moves far less than it moves a rate (two copies of one database: within 1-2%).
 
 ``--text-beside``: this code only, the candidates sent binary (``%b``, what the worker sends since 0.5.1) beside
 the same statement with them in text (``%s``, as before), on two databases of this code, interleaved the same way;
@@ -16,7 +20,16 @@ prints answers per second and the worker's CPU per answer (``time.process_time``
 ``--without``: what one part of the settle costs. Two databases of this code; in the second, the mapping history's
 two statement triggers are disabled (``history``), the ``companies`` CTE that writes ``eqc_companies`` is taken out
 of ``_settle_lookups`` (``companies``), or its separate row lock is (``lock``: the settle then relies on its update
-alone). A measurement, never a configuration: the second database is dropped with the first.
+alone). Two more are upper bounds of what a rework could save, not parts anyone could leave out: ``claim-call``
+claims the next batch with claim_lookups' statement written into the settle (no call of claim_lookups, of its
+_check_worker and of _claim_policy), ``key-inlining`` makes the generated lookup_key's function (_mapping_key)
+plpgsql, so a statement that writes company_mapping plans a call instead of inlining the whole normalization (a bulk
+import would pay per row instead). A measurement, never a configuration: the second database is dropped with the
+first.
+
+``--floor-beside``: this code's settle beside the floor of bench_queue.py (FLOOR: the same rows written by one plain
+statement and nothing else), one connection each, interleaved the same way: how far the settle's backend CPU per
+answer is above what its writes alone cost, at one batch size.
 """
 
 from __future__ import annotations
@@ -27,8 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from bench_queue import BEFORE, CLAIM, SETTLE, _candidates, enqueue
-from common import command, head_beside
+from bench_queue import BEFORE, CLAIM, FLOOR, FLOOR_DATABASE, SETTLE, _candidates, enqueue, floor_database
+from common import command, drop_database, fresh_database, head_beside
 
 Conn = psycopg.Connection[tuple[object, ...]]
 Rows = list[tuple[object, ...]]
@@ -44,40 +57,92 @@ def _cycles(conn: Conn, held: Rows, batch: int, cycles: int, sql: str = SETTLE) 
     for _ in range(cycles):
         live = [(int(str(r[0])), str(r[1])) for r in held if r[3] == "processing"]
         ids = [request_id for request_id, _ in live]
-        held = conn.execute(sql, ("bench", ids, [_candidates(i, name) for i, name in live], batch)).fetchall()
+        candidates = [_candidates(i, name) for i, name in live]
+        if sql is FLOOR:
+            params = {"worker": "bench", "ids": ids, "answers": candidates, "batch": batch}
+            held = conn.execute(FLOOR, params).fetchall()
+        else:
+            held = conn.execute(sql, ("bench", ids, candidates, batch)).fetchall()
         answers += len(ids)
     return held, answers
 
 
+def _backend_seconds(pid: int) -> float | None:
+    """CPU seconds the server process ``pid`` has run (its schedstat), None when it is not on this machine."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 @dataclass
 class Drained:
-    """One database's share of an interleaved run: answers settled, wall seconds, worker CPU seconds."""
+    """One database's share of an interleaved run: answers settled, wall seconds, worker CPU seconds, and the CPU
+    seconds of its connection's server process (None when the server is not on this machine)."""
 
     answers: int = 0
     seconds: float = 0.0
     cpu: float = 0.0
+    backend: float | None = 0.0
 
     @property
     def rate(self) -> float:
         return self.answers / self.seconds
 
+    @property
+    def backend_us(self) -> float | None:
+        """The server's CPU per answer, in microseconds."""
+        return None if self.backend is None else self.backend / self.answers * 1e6
+
+
+def _report(totals: dict[str, Drained], batch: int) -> None:
+    """A line per database: answers per second and, when known, the server's CPU per answer."""
+    for label, t in totals.items():
+        backend = "" if t.backend_us is None else f", backend CPU {t.backend_us:,.0f} us/answer"
+        print(f"  {label}: {t.rate:,.0f} answers/s{backend} ({t.answers:,} answers, batch {batch})")
+
+
+def _ratios(totals: dict[str, Drained], label: str, baseline: str, digits: int = 2) -> None:
+    """``label`` against ``baseline``: answers per second, and the server's CPU per answer when known."""
+    t, base = totals[label], totals[baseline]
+    line = f"  {label} / {baseline}: {t.rate / base.rate:.{digits}f}x answers/s"
+    if t.backend_us is not None and base.backend_us is not None:
+        line += f", {t.backend_us / base.backend_us:.{digits}f}x the backend CPU per answer"
+    print(line)
+
 
 def _interleaved(uris: dict[str, str], sql: dict[str, str], batch: int, blocks: int) -> dict[str, Drained]:
     """Queue the requests in each database, then settle them in blocks of ten cycles, the databases taking turns
-    (the order flips every block), each with its own statement; returns each label's totals."""
+    (the order flips every block), each with its own statement; returns each label's totals. A connection that runs
+    FLOOR is set up as bench_queue's floor workers are (planned once, committed asynchronously). One block each
+    runs first, unmeasured, so that every plan is made before the clock starts."""
     for uri in uris.values():
-        enqueue(uri, batch * 10 * (blocks + 1), tag="settle")
+        enqueue(uri, batch * 10 * (blocks + 2), tag="settle")
     conns = {label: psycopg.connect(uri, autocommit=True) for label, uri in uris.items()}
     try:
+        for label, c in conns.items():
+            if sql[label] is FLOOR:
+                c.execute("SET plan_cache_mode = force_generic_plan")
+                c.execute("SET synchronous_commit = off")
+        pids = {label: int(str(c.execute("SELECT pg_backend_pid()").fetchone()[0])) for label, c in conns.items()}  # type: ignore[index]
         held = {label: c.execute(CLAIM, (batch, "bench")).fetchall() for label, c in conns.items()}
+        for label, c in conns.items():
+            held[label], _ = _cycles(c, held[label], batch, 10, sql[label])
         totals = {label: Drained() for label in conns}
         for block in range(blocks):
             for label in list(conns) if block % 2 else list(reversed(conns)):
+                total = totals[label]
                 start, start_cpu = time.perf_counter(), time.process_time()
+                start_backend = _backend_seconds(pids[label])
                 held[label], n = _cycles(conns[label], held[label], batch, 10, sql[label])
-                totals[label].seconds += time.perf_counter() - start
-                totals[label].cpu += time.process_time() - start_cpu
-                totals[label].answers += n
+                end_backend = _backend_seconds(pids[label])
+                total.seconds += time.perf_counter() - start
+                total.cpu += time.process_time() - start_cpu
+                if total.backend is not None and start_backend is not None and end_backend is not None:
+                    total.backend += end_backend - start_backend
+                else:
+                    total.backend = None
+                total.answers += n
         return totals
     finally:
         for c in conns.values():
@@ -91,18 +156,21 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=20, help="blocks of ten cycles per database (default 20)")
     parser.add_argument("--text-beside", action="store_true", help="binary vs text candidates, this code only")
     parser.add_argument("--without", choices=WITHOUT, help="this code beside a copy without one part")
+    parser.add_argument("--floor-beside", action="store_true", help="this code's settle beside bench_queue's floor")
     args = parser.parse_args()
     if args.text_beside:
         text_beside(args.batch, args.blocks)
+        return
+    if args.floor_beside:
+        floor_beside(args.batch, args.blocks)
         return
     if args.without:
         without(args.without, args.batch, args.blocks)
         return
     with head_beside("enrichment_bench_settle", args.before) as uris:
         totals = _interleaved(uris, dict.fromkeys(uris, SETTLE), args.batch, args.blocks)
-    for label, t in totals.items():
-        print(f"  {label}: {t.rate:,.0f} answers/s ({t.answers:,} answers, batch {args.batch})")
-    print(f"  HEAD / {args.before}: {totals['HEAD'].rate / totals[args.before].rate:.2f}x")
+    _report(totals, args.batch)
+    _ratios(totals, "HEAD", args.before)
     print(f"  reproduce: {command('bench/bench_settle.py', '--batch', str(args.batch), '--before', args.before)}")
 
 
@@ -134,7 +202,24 @@ def _settle_function() -> str:
 
 
 #: --without: the parts of the settle that can be taken out of the second database.
-WITHOUT = ("companies", "history", "lock")
+WITHOUT = ("companies", "history", "lock", "claim-call", "key-inlining")
+
+_CLAIM_BODY = _SETTLE_BODY.with_name("function_claim_lookups.sql")
+
+
+def _claim_statement() -> str:
+    """claim_lookups' RETURN QUERY, as the settle would run it: its batch, lease and attempts are the settle's."""
+    text = _CLAIM_BODY.read_text()
+    statement = text[text.index("    RETURN QUERY\n    WITH due") : text.index("END;\n$$;")]
+    names = {
+        "LIMIT batch_size": "LIMIT claim_next",
+        "_max": "_settle_lookups.max_attempts",
+        "_lease": "_settle_lookups.lease",
+    }
+    assert all(name in statement for name in names), "claim_lookups' statement no longer has the names renamed here"
+    for name, renamed in names.items():
+        statement = statement.replace(name, renamed)
+    return statement
 
 
 def _without_statements(part: str) -> list[str]:
@@ -144,9 +229,26 @@ def _without_statements(part: str) -> list[str]:
             "ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_insert",
             "ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_update",
         ]
+    if part == "key-inlining":
+        # the same RETURN expression, in a plpgsql body the planner cannot inline (taken from the database itself)
+        return [
+            "SET ROLE enrichment_owner",
+            "DO $do$ BEGIN EXECUTE pg_catalog.format("
+            "'CREATE OR REPLACE FUNCTION enterprise._mapping_key(alias_name text, match_type text) RETURNS text "
+            "LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp "
+            "AS %L', 'BEGIN ' || pg_catalog.pg_get_function_sqlbody('enterprise._mapping_key'::regproc) || '; END'); "
+            "END $do$",
+        ]
     function = _settle_function()
     if part == "companies":
         cut = function[: function.index("    companies AS (")] + function[function.index("    learned AS (") :]
+    elif part == "claim-call":
+        cut = function.replace(
+            "        RETURN QUERY SELECT * FROM enterprise.claim_lookups(claim_next, worker, lease, max_attempts);\n",
+            "        SELECT COALESCE(_settle_lookups.lease, s.default_lease),"
+            " COALESCE(_settle_lookups.max_attempts, s.max_attempts)\n"
+            "          INTO lease, max_attempts FROM enterprise.queue_settings AS s;\n" + _claim_statement(),
+        )
     else:
         cut = function.replace("           FOR UPDATE OF q\n", "")
     assert cut != function, "the settle's deploy script no longer has the part to take out"
@@ -159,13 +261,24 @@ def without(part: str, batch: int, blocks: int) -> None:
         whole, cut = uris.values()
         with psycopg.connect(cut, autocommit=True) as conn:
             for statement in statements:
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement)
         labels = {"HEAD": whole, f"without {part}": cut}
         totals = _interleaved(labels, dict.fromkeys(labels, SETTLE), batch, blocks)
-    for label, t in totals.items():
-        print(f"  {label}: {t.rate:,.0f} answers/s ({t.answers:,} answers, batch {batch})")
-    print(f"  without {part} / HEAD: {totals[f'without {part}'].rate / totals['HEAD'].rate:.3f}x")
+    _report(totals, batch)
+    _ratios(totals, f"without {part}", "HEAD", digits=3)
     print(f"  reproduce: {command('bench/bench_settle.py', '--without', part, '--batch', str(batch))}")
+
+
+def floor_beside(batch: int, blocks: int) -> None:
+    try:
+        labels = {"HEAD": fresh_database("enrichment_bench_settle_floor_head"), "floor": floor_database()}
+        totals = _interleaved(labels, {"HEAD": SETTLE, "floor": FLOOR}, batch, blocks)
+    finally:
+        drop_database("enrichment_bench_settle_floor_head")
+        drop_database(FLOOR_DATABASE)
+    _report(totals, batch)
+    _ratios(totals, "HEAD", "floor")
+    print(f"  reproduce: {command('bench/bench_settle.py', '--floor-beside', '--batch', str(batch))}")
 
 
 if __name__ == "__main__":
