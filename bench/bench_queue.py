@@ -26,7 +26,7 @@ import multiprocessing
 import time
 from dataclasses import dataclass
 from multiprocessing.synchronize import Barrier
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import psycopg
 from common import Report, command, drop_database, empty_database, fresh_database, machine_cpu, timer
@@ -112,6 +112,22 @@ SELECT * FROM settled UNION ALL SELECT * FROM claimed
 """
 
 
+def floor_session(conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+    """Set up a connection that runs FLOOR: planned once, as the settle's statements are (plan_cache_mode in the
+    function's SET clause), and committed as the settle commits by default
+    (queue_settings.settle_synchronous_commit)."""
+    conn.execute("SET plan_cache_mode = force_generic_plan")
+    conn.execute("SET synchronous_commit = off")
+
+
+def floor_cycle(
+    conn: psycopg.Connection[tuple[Any, ...]], worker: str, ids: list[int], answers: list[Jsonb], batch: int
+) -> list[tuple[Any, ...]]:
+    """One floor cycle: the answers' rows written and the next batch claimed, as SETTLE returns them."""
+    params = {"worker": worker, "ids": ids, "answers": answers, "batch": batch}
+    return conn.execute(FLOOR, params).fetchall()
+
+
 def _candidates(request_id: int, name: str) -> Jsonb:
     """EQC's answer as the worker passes it on: one candidate whose full name is the queued name (found,
     confidence 1.00), with a unite_code and a type, as EQC lists them."""
@@ -138,10 +154,7 @@ def _worker(
     name = f"bench-{index}"
     with psycopg.connect(uri, autocommit=True) as conn:
         if path == "floor":
-            # planned once, as the settle's statements are (plan_cache_mode in the function's SET clause), and
-            # committed as the settle commits by default (queue_settings.settle_synchronous_commit)
-            conn.execute("SET plan_cache_mode = force_generic_plan")
-            conn.execute("SET synchronous_commit = off")
+            floor_session(conn)
         barrier.wait()
         rows = conn.execute(CLAIM, (batch, name)).fetchall()
         while rows:
@@ -152,8 +165,7 @@ def _worker(
                 # The in-process "EQC": every name is found, its id derived from the request.
                 answers = [_candidates(request_id, queued) for request_id, queued in held]
                 if path == "floor":
-                    params = {"worker": name, "ids": ids, "answers": answers, "batch": batch}
-                    rows = conn.execute(FLOOR, params).fetchall()
+                    rows = floor_cycle(conn, name, ids, answers, batch)
                 else:
                     rows = conn.execute(SETTLE, (name, ids, answers, batch)).fetchall()
             else:
@@ -217,10 +229,10 @@ FLOOR_LABEL = "floor: this job's writes alone"
 FLOOR_DATABASE = "enrichment_bench_queue_floor"
 
 
-def floor_database() -> str:
+def floor_database(name: str = FLOOR_DATABASE) -> str:
     """A database for the floor's cycle (FLOOR): this code, with the mapping history's insert trigger disabled,
     since the floor's statement writes the history rows itself. A measurement, never a configuration."""
-    uri = fresh_database(FLOOR_DATABASE)
+    uri = fresh_database(name)
     with psycopg.connect(uri, autocommit=True) as conn:
         conn.execute("ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_insert")
     return uri

@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_settle.py [--batch 50] [--before @v0.5.1] [--blocks 20]
     .venv/bin/python bench/bench_settle.py --text-beside [--batch 50] [--blocks 20]
     .venv/bin/python bench/bench_settle.py --without history|companies|lock|claim-call|key-inlining [--batch 50]
+        [--blocks 20]
     .venv/bin/python bench/bench_settle.py --floor-beside [--batch 50] [--blocks 20]
 
 One connection per database, each holding a batch of claimed requests: ``settle_lookups`` answers them (one EQC
@@ -11,21 +12,21 @@ taking turns block after block so the machine's load falls on both alike. Prints
 ratio: the server's cost per settle without the worker processes and the peers that bench_queue.py runs beside it.
 Beside it, the backend's own CPU per answer (the server process of each connection, from /proc/<pid>/schedstat when
 the server runs on this machine, as the project-local cluster does) and its ratio: what the settle costs the server,
-which other work on the machine moves far less than it moves a rate (two copies of one database: within 1-2%).
+which other work on the machine moves far less than it moves a rate (two copies of one database: within 1%).
 
 ``--text-beside``: this code only, the candidates sent binary (``%b``, what the worker sends since 0.5.1) beside
 the same statement with them in text (``%s``, as before), on two databases of this code, interleaved the same way;
-prints answers per second and the worker's CPU per answer (``time.process_time``) for each.
+prints answers per second, the backend's CPU and the worker's CPU per answer (``time.process_time``) for each.
 
 ``--without``: what one part of the settle costs. Two databases of this code; in the second, the mapping history's
 two statement triggers are disabled (``history``), the ``companies`` CTE that writes ``eqc_companies`` is taken out
 of ``_settle_lookups`` (``companies``), or its separate row lock is (``lock``: the settle then relies on its update
 alone). Two more are upper bounds of what a rework could save, not parts anyone could leave out: ``claim-call``
-claims the next batch with claim_lookups' statement written into the settle (no call of claim_lookups, of its
-_check_worker and of _claim_policy), ``key-inlining`` makes the generated lookup_key's function (_mapping_key)
-plpgsql, so a statement that writes company_mapping plans a call instead of inlining the whole normalization (a bulk
-import would pay per row instead). A measurement, never a configuration: the second database is dropped with the
-first.
+claims the next batch with claim_lookups' statement and _claim_policy's settings lookup written into the settle (no
+call of claim_lookups, of its _check_worker or of _claim_policy, and none of their checks), ``key-inlining`` makes
+the generated lookup_key's function (_mapping_key) plpgsql with the same body, so a statement that writes
+company_mapping plans a call instead of inlining the whole normalization (a bulk import would pay per row
+instead). A measurement, never a configuration: the second database is dropped with the first.
 
 ``--floor-beside``: this code's settle beside the floor of bench_queue.py (FLOOR: the same rows written by one plain
 statement and nothing else), one connection each, interleaved the same way: how far the settle's backend CPU per
@@ -35,12 +36,13 @@ answer is above what its writes alone cost, at one batch size.
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from bench_queue import BEFORE, CLAIM, FLOOR, FLOOR_DATABASE, SETTLE, _candidates, enqueue, floor_database
+from bench_queue import BEFORE, CLAIM, FLOOR, SETTLE, _candidates, enqueue, floor_cycle, floor_database, floor_session
 from common import command, drop_database, fresh_database, head_beside
 
 Conn = psycopg.Connection[tuple[object, ...]]
@@ -58,9 +60,8 @@ def _cycles(conn: Conn, held: Rows, batch: int, cycles: int, sql: str = SETTLE) 
         live = [(int(str(r[0])), str(r[1])) for r in held if r[3] == "processing"]
         ids = [request_id for request_id, _ in live]
         candidates = [_candidates(i, name) for i, name in live]
-        if sql is FLOOR:
-            params = {"worker": "bench", "ids": ids, "answers": candidates, "batch": batch}
-            held = conn.execute(FLOOR, params).fetchall()
+        if sql == FLOOR:
+            held = floor_cycle(conn, "bench", ids, candidates, batch)
         else:
             held = conn.execute(sql, ("bench", ids, candidates, batch)).fetchall()
         answers += len(ids)
@@ -68,8 +69,11 @@ def _cycles(conn: Conn, held: Rows, batch: int, cycles: int, sql: str = SETTLE) 
 
 
 def _backend_seconds(pid: int) -> float | None:
-    """CPU seconds the server process ``pid`` has run (its schedstat), None when it is not on this machine."""
+    """CPU seconds the server process ``pid`` has run (its schedstat), None when no PostgreSQL process of that pid
+    runs on this machine (a remote server's pid may be another local process's)."""
     try:
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+            return None
         return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
     except (OSError, ValueError, IndexError):
         return None
@@ -121,9 +125,8 @@ def _interleaved(uris: dict[str, str], sql: dict[str, str], batch: int, blocks: 
     conns = {label: psycopg.connect(uri, autocommit=True) for label, uri in uris.items()}
     try:
         for label, c in conns.items():
-            if sql[label] is FLOOR:
-                c.execute("SET plan_cache_mode = force_generic_plan")
-                c.execute("SET synchronous_commit = off")
+            if sql[label] == FLOOR:
+                floor_session(c)
         pids = {label: int(str(c.execute("SELECT pg_backend_pid()").fetchone()[0])) for label, c in conns.items()}  # type: ignore[index]
         held = {label: c.execute(CLAIM, (batch, "bench")).fetchall() for label, c in conns.items()}
         for label, c in conns.items():
@@ -180,9 +183,10 @@ def text_beside(batch: int, blocks: int) -> None:
     with head_beside("enrichment_bench_settle_text", "@HEAD") as uris:
         totals = _interleaved(dict(zip(sql, uris.values(), strict=True)), sql, batch, blocks)
     for label, t in totals.items():
+        backend = "" if t.backend_us is None else f", backend CPU {t.backend_us:,.0f} us/answer"
         print(
-            f"  candidates {label}: {t.rate:,.0f} answers/s, worker CPU {t.cpu / t.answers * 1e6:.1f} us/answer"
-            f" ({t.answers:,} answers, batch {batch})"
+            f"  candidates {label}: {t.rate:,.0f} answers/s{backend}, worker CPU {t.cpu / t.answers * 1e6:.1f}"
+            f" us/answer ({t.answers:,} answers, batch {batch})"
         )
     binary, text = totals["binary"], totals["text"]
     print(
@@ -201,25 +205,41 @@ def _settle_function() -> str:
     return text[text.index("CREATE OR REPLACE FUNCTION") : text.index("COMMENT ON FUNCTION")]
 
 
-#: --without: the parts of the settle that can be taken out of the second database.
+#: --without: the parts of the settle that can be taken out of the second database, then two upper bounds of what
+#: a rework could save (the module's docstring).
 WITHOUT = ("companies", "history", "lock", "claim-call", "key-inlining")
 
 _CLAIM_BODY = _SETTLE_BODY.with_name("function_claim_lookups.sql")
+_POLICY_BODY = _SETTLE_BODY.with_name("function_claim_policy.sql")
 
 
-def _claim_statement() -> str:
-    """claim_lookups' RETURN QUERY, as the settle would run it: its batch, lease and attempts are the settle's."""
-    text = _CLAIM_BODY.read_text()
-    statement = text[text.index("    RETURN QUERY\n    WITH due") : text.index("END;\n$$;")]
-    names = {
-        "LIMIT batch_size": "LIMIT claim_next",
+def _renamed(statement: str, names: dict[str, str]) -> str:
+    """``statement`` with each of ``names`` renamed where it stands as a whole name (every one must be there)."""
+    for name, renamed in names.items():
+        statement, count = re.subn(rf"(?<![\w.]){re.escape(name)}\b", renamed, statement)
+        assert count, f"{name!r} is no longer in the statement taken from a deploy script"
+    return statement
+
+
+def _claim_statements() -> str:
+    """_claim_policy's settings lookup and claim_lookups' RETURN QUERY, from their deploy scripts, as the settle
+    would run them: its lease, max_attempts and claim_next stand for theirs."""
+    policy = _POLICY_BODY.read_text()
+    lookup = policy[policy.index("    SELECT COALESCE(_claim_policy.lease") : policy.index("    IF lease_for <=")]
+    claim = _CLAIM_BODY.read_text()
+    statement = claim[claim.index("    RETURN QUERY\n    WITH due") : claim.index("END;\n$$;")]
+    policy_names = {
+        "_claim_policy.lease": "_settle_lookups.lease",
+        "_claim_policy.max_attempts": "_settle_lookups.max_attempts",
+        "lease_for": "lease",
+        "attempts_for": "max_attempts",
+    }
+    claim_names = {
+        "batch_size": "claim_next",
         "_max": "_settle_lookups.max_attempts",
         "_lease": "_settle_lookups.lease",
     }
-    assert all(name in statement for name in names), "claim_lookups' statement no longer has the names renamed here"
-    for name, renamed in names.items():
-        statement = statement.replace(name, renamed)
-    return statement
+    return _renamed(lookup, policy_names) + _renamed(statement, claim_names)
 
 
 def _without_statements(part: str) -> list[str]:
@@ -230,12 +250,13 @@ def _without_statements(part: str) -> list[str]:
             "ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_update",
         ]
     if part == "key-inlining":
-        # the same RETURN expression, in a plpgsql body the planner cannot inline (taken from the database itself)
+        # the same RETURN expression, in a plpgsql body the planner cannot inline (taken from the database itself);
+        # no SET clause, as the SQL function has none (a SET would add its own cost to every row)
         return [
             "SET ROLE enrichment_owner",
             "DO $do$ BEGIN EXECUTE pg_catalog.format("
             "'CREATE OR REPLACE FUNCTION enterprise._mapping_key(alias_name text, match_type text) RETURNS text "
-            "LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp "
+            "LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE "
             "AS %L', 'BEGIN ' || pg_catalog.pg_get_function_sqlbody('enterprise._mapping_key'::regproc) || '; END'); "
             "END $do$",
         ]
@@ -245,9 +266,7 @@ def _without_statements(part: str) -> list[str]:
     elif part == "claim-call":
         cut = function.replace(
             "        RETURN QUERY SELECT * FROM enterprise.claim_lookups(claim_next, worker, lease, max_attempts);\n",
-            "        SELECT COALESCE(_settle_lookups.lease, s.default_lease),"
-            " COALESCE(_settle_lookups.max_attempts, s.max_attempts)\n"
-            "          INTO lease, max_attempts FROM enterprise.queue_settings AS s;\n" + _claim_statement(),
+            _claim_statements(),
         )
     else:
         cut = function.replace("           FOR UPDATE OF q\n", "")
@@ -269,13 +288,17 @@ def without(part: str, batch: int, blocks: int) -> None:
     print(f"  reproduce: {command('bench/bench_settle.py', '--without', part, '--batch', str(batch))}")
 
 
+#: --floor-beside: its two databases (not bench_queue's, which may be draining meanwhile).
+FLOOR_BESIDE = {"HEAD": "enrichment_bench_settle_floor_head", "floor": "enrichment_bench_settle_floor"}
+
+
 def floor_beside(batch: int, blocks: int) -> None:
     try:
-        labels = {"HEAD": fresh_database("enrichment_bench_settle_floor_head"), "floor": floor_database()}
+        labels = {"HEAD": fresh_database(FLOOR_BESIDE["HEAD"]), "floor": floor_database(FLOOR_BESIDE["floor"])}
         totals = _interleaved(labels, {"HEAD": SETTLE, "floor": FLOOR}, batch, blocks)
     finally:
-        drop_database("enrichment_bench_settle_floor_head")
-        drop_database(FLOOR_DATABASE)
+        for name in FLOOR_BESIDE.values():
+            drop_database(name)
     _report(totals, batch)
     _ratios(totals, "HEAD", "floor")
     print(f"  reproduce: {command('bench/bench_settle.py', '--floor-beside', '--batch', str(batch))}")
