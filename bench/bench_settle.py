@@ -68,15 +68,19 @@ def _cycles(conn: Conn, held: Rows, batch: int, cycles: int, sql: str = SETTLE) 
     return held, answers
 
 
-def _backend_seconds(pid: int) -> float | None:
-    """CPU seconds the server process ``pid`` has run (its schedstat), None when no PostgreSQL process of that pid
-    runs on this machine (a remote server's pid may be another local process's)."""
+def _local_backend(conn: Conn) -> int | None:
+    """The pid of ``conn``'s server process when it is a PostgreSQL process on this machine, else None (a remote
+    server's pid may be another local process's)."""
+    pid = int(str(conn.execute("SELECT pg_backend_pid()").fetchone()[0]))  # type: ignore[index]
     try:
-        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
-            return None
-        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
-    except (OSError, ValueError, IndexError):
+        return pid if Path(f"/proc/{pid}/comm").read_text().strip() == "postgres" else None
+    except OSError:
         return None
+
+
+def _backend_seconds(pid: int) -> float:
+    """CPU seconds the local server process ``pid`` has run (its schedstat)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
 
 
 @dataclass
@@ -98,12 +102,16 @@ class Drained:
         """The server's CPU per answer, in microseconds."""
         return None if self.backend is None else self.backend / self.answers * 1e6
 
+    @property
+    def backend_text(self) -> str:
+        """ ", backend CPU N us/answer" for a report line, or nothing when it is not known."""
+        return "" if self.backend_us is None else f", backend CPU {self.backend_us:,.0f} us/answer"
+
 
 def _report(totals: dict[str, Drained], batch: int) -> None:
     """A line per database: answers per second and, when known, the server's CPU per answer."""
     for label, t in totals.items():
-        backend = "" if t.backend_us is None else f", backend CPU {t.backend_us:,.0f} us/answer"
-        print(f"  {label}: {t.rate:,.0f} answers/s{backend} ({t.answers:,} answers, batch {batch})")
+        print(f"  {label}: {t.rate:,.0f} answers/s{t.backend_text} ({t.answers:,} answers, batch {batch})")
 
 
 def _ratios(totals: dict[str, Drained], label: str, baseline: str, digits: int = 2) -> None:
@@ -127,24 +135,21 @@ def _interleaved(uris: dict[str, str], sql: dict[str, str], batch: int, blocks: 
         for label, c in conns.items():
             if sql[label] == FLOOR:
                 floor_session(c)
-        pids = {label: int(str(c.execute("SELECT pg_backend_pid()").fetchone()[0])) for label, c in conns.items()}  # type: ignore[index]
+        pids = {label: _local_backend(c) for label, c in conns.items()}
         held = {label: c.execute(CLAIM, (batch, "bench")).fetchall() for label, c in conns.items()}
         for label, c in conns.items():
             held[label], _ = _cycles(c, held[label], batch, 10, sql[label])
-        totals = {label: Drained() for label in conns}
+        totals = {label: Drained(backend=None if pids[label] is None else 0.0) for label in conns}
         for block in range(blocks):
             for label in list(conns) if block % 2 else list(reversed(conns)):
-                total = totals[label]
+                total, pid = totals[label], pids[label]
                 start, start_cpu = time.perf_counter(), time.process_time()
-                start_backend = _backend_seconds(pids[label])
+                start_backend = 0.0 if pid is None else _backend_seconds(pid)
                 held[label], n = _cycles(conns[label], held[label], batch, 10, sql[label])
-                end_backend = _backend_seconds(pids[label])
+                if pid is not None and total.backend is not None:
+                    total.backend += _backend_seconds(pid) - start_backend
                 total.seconds += time.perf_counter() - start
                 total.cpu += time.process_time() - start_cpu
-                if total.backend is not None and start_backend is not None and end_backend is not None:
-                    total.backend += end_backend - start_backend
-                else:
-                    total.backend = None
                 total.answers += n
         return totals
     finally:
@@ -183,9 +188,8 @@ def text_beside(batch: int, blocks: int) -> None:
     with head_beside("enrichment_bench_settle_text", "@HEAD") as uris:
         totals = _interleaved(dict(zip(sql, uris.values(), strict=True)), sql, batch, blocks)
     for label, t in totals.items():
-        backend = "" if t.backend_us is None else f", backend CPU {t.backend_us:,.0f} us/answer"
         print(
-            f"  candidates {label}: {t.rate:,.0f} answers/s{backend}, worker CPU {t.cpu / t.answers * 1e6:.1f}"
+            f"  candidates {label}: {t.rate:,.0f} answers/s{t.backend_text}, worker CPU {t.cpu / t.answers * 1e6:.1f}"
             f" us/answer ({t.answers:,} answers, batch {batch})"
         )
     binary, text = totals["binary"], totals["text"]
