@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/bench_settle.py [--batch 50] [--before @v0.5.1] [--blocks 20]
     .venv/bin/python bench/bench_settle.py --text-beside [--batch 50] [--blocks 20]
-    .venv/bin/python bench/bench_settle.py --without history|companies|lock|claim-call|key-inlining [--batch 50]
-        [--blocks 20]
+    .venv/bin/python bench/bench_settle.py --without PART [--batch 50] [--blocks 20]
+        (PART: history, companies, lock, claim-call, key-inlining, trigger-work or own-history)
     .venv/bin/python bench/bench_settle.py --floor-beside [--batch 50] [--blocks 20]
 
 One connection per database, each holding a batch of claimed requests: ``settle_lookups`` answers them (one EQC
@@ -26,7 +26,12 @@ claims the next batch with claim_lookups' statement and _claim_policy's settings
 call of claim_lookups, of its _check_worker or of _claim_policy, and none of their checks), ``key-inlining`` makes
 the generated lookup_key's function (_mapping_key) plpgsql with the same body, so a statement that writes
 company_mapping plans a call instead of inlining the whole normalization (a bulk import would pay per row
-instead). A measurement, never a configuration: the second database is dropped with the first.
+instead). Two more split the history's cost: ``trigger-work`` leaves both history triggers firing, with their
+transition tables, but their function returns at once and writes nothing (what firing them costs is what is left);
+``own-history`` disables the insert trigger and has the settle's own statement write its change set, with its
+count, and a history row for each name it inserted, as the floor does (an upper bound of the settle logging its
+own rows: no check that tells its rows from another writer's, which a real design would need). A measurement,
+never a configuration: the second database is dropped with the first.
 
 ``--floor-beside``: this code's settle beside the floor of bench_queue.py (FLOOR: the same rows written by one plain
 statement and nothing else), one connection each, interleaved the same way: how far the settle's backend CPU per
@@ -211,7 +216,42 @@ def _settle_function() -> str:
 
 #: --without: the parts of the settle that can be taken out of the second database, then two upper bounds of what
 #: a rework could save (the module's docstring).
-WITHOUT = ("companies", "history", "lock", "claim-call", "key-inlining")
+WITHOUT = ("companies", "history", "lock", "claim-call", "key-inlining", "trigger-work", "own-history")
+
+#: trigger-work: the history triggers' function as a body that writes nothing (they still fire, transition tables
+#: and all); the same signature, security and search_path as _record_mapping_history.
+_IDLE_HISTORY = """
+CREATE OR REPLACE FUNCTION enterprise._record_mapping_history()
+RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN RETURN NULL; END; $$
+"""
+
+#: own-history: the settle's inserted names returned by its insert and written to the history in the same
+#: statement, under a change set opened there with its count (the insert trigger disabled); what the trigger
+#: writes for them, as _record_mapping_history does.
+_OWN_HISTORY = """        ON CONFLICT DO NOTHING
+        RETURNING m.alias_name, m.match_type, m.canonical_id, m.source, m.confidence, m.eqc_type, m.updated_at
+    ),
+    own_change_set AS (
+        INSERT INTO enterprise.company_mapping_change_sets (kind, label, application_name, changed_by, inserted)
+        SELECT 'sql', NULLIF(pg_catalog.btrim(pg_catalog.current_setting('enrichment.change_set_label', true)), ''),
+               NULLIF(pg_catalog.current_setting('application_name'), ''),
+               NULLIF(pg_catalog.btrim(pg_catalog.current_setting('enrichment.changed_by', true)), ''), n.n
+          FROM (SELECT pg_catalog.count(*) AS n FROM inserted) AS n
+         WHERE n.n > 0
+        RETURNING id
+    ),
+    own_history AS (
+        INSERT INTO enterprise.company_mapping_history
+               (change_set, operation, alias_name, match_type, canonical_id_after, source_after, confidence_after,
+                eqc_type_after, updated_at_after, changed_at, session_user_name, application_name, changed_by)
+        SELECT c.id, 'insert', i.alias_name, i.match_type, i.canonical_id, i.source, i.confidence, i.eqc_type,
+               i.updated_at, pg_catalog.clock_timestamp(), SESSION_USER,
+               NULLIF(pg_catalog.current_setting('application_name'), ''),
+               NULLIF(pg_catalog.btrim(pg_catalog.current_setting('enrichment.changed_by', true)), '')
+          FROM inserted AS i CROSS JOIN own_change_set AS c
+    ),
+    updated AS ("""
 
 _CLAIM_BODY = _SETTLE_BODY.with_name("function_claim_lookups.sql")
 _POLICY_BODY = _SETTLE_BODY.with_name("function_claim_policy.sql")
@@ -264,7 +304,17 @@ def _without_statements(part: str) -> list[str]:
             "AS %L', 'BEGIN ' || pg_catalog.pg_get_function_sqlbody('enterprise._mapping_key'::regproc) || '; END'); "
             "END $do$",
         ]
+    if part == "trigger-work":
+        return ["SET ROLE enrichment_owner", _IDLE_HISTORY]
     function = _settle_function()
+    if part == "own-history":
+        cut = function.replace("        ON CONFLICT DO NOTHING\n    ),\n    updated AS (", _OWN_HISTORY)
+        assert cut != function, "the settle's deploy script no longer has its insert before the updated CTE"
+        return [
+            "ALTER TABLE enterprise.company_mapping DISABLE TRIGGER company_mapping_history_insert",
+            "SET ROLE enrichment_owner",
+            cut,
+        ]
     if part == "companies":
         cut = function[: function.index("    companies AS (")] + function[function.index("    learned AS (") :]
     elif part == "claim-call":
@@ -278,6 +328,17 @@ def _without_statements(part: str) -> list[str]:
     return ["SET ROLE enrichment_owner", cut]
 
 
+def _history_written(uri: str) -> tuple[int, int]:
+    """The mapping history's rows and change sets in a database, so each copy shows what it wrote."""
+    with psycopg.connect(uri) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM enterprise.company_mapping_history),"
+            " (SELECT count(*) FROM enterprise.company_mapping_change_sets)"
+        ).fetchone()
+    assert row is not None
+    return int(str(row[0])), int(str(row[1]))
+
+
 def without(part: str, batch: int, blocks: int) -> None:
     statements = _without_statements(part)
     with head_beside("enrichment_bench_settle_without", "@HEAD") as uris:
@@ -287,8 +348,13 @@ def without(part: str, batch: int, blocks: int) -> None:
                 conn.execute(statement)
         labels = {"HEAD": whole, f"without {part}": cut}
         totals = _interleaved(labels, dict.fromkeys(labels, SETTLE), batch, blocks)
+        written = {label: _history_written(uri) for label, uri in labels.items()}
     _report(totals, batch)
     _ratios(totals, f"without {part}", "HEAD", digits=3)
+    print(
+        "  mapping history written (rows, change sets):",
+        ", ".join(f"{k} {v[0]:,}, {v[1]:,}" for k, v in written.items()),
+    )
     print(f"  reproduce: {command('bench/bench_settle.py', '--without', part, '--batch', str(batch))}")
 
 
