@@ -48,7 +48,7 @@ from pathlib import Path
 
 import psycopg
 from bench_queue import BEFORE, CLAIM, FLOOR, SETTLE, _candidates, enqueue, floor_cycle, floor_database, floor_session
-from common import command, drop_database, fresh_database, head_beside
+from common import backend_seconds, command, drop_database, fresh_database, head_beside, local_backend
 
 Conn = psycopg.Connection[tuple[object, ...]]
 Rows = list[tuple[object, ...]]
@@ -71,21 +71,6 @@ def _cycles(conn: Conn, held: Rows, batch: int, cycles: int, sql: str = SETTLE) 
             held = conn.execute(sql, ("bench", ids, candidates, batch)).fetchall()
         answers += len(ids)
     return held, answers
-
-
-def _local_backend(conn: Conn) -> int | None:
-    """The pid of ``conn``'s server process when it is a PostgreSQL process on this machine, else None (a remote
-    server's pid may be another local process's)."""
-    pid = int(str(conn.execute("SELECT pg_backend_pid()").fetchone()[0]))  # type: ignore[index]
-    try:
-        return pid if Path(f"/proc/{pid}/comm").read_text().strip() == "postgres" else None
-    except OSError:
-        return None
-
-
-def _backend_seconds(pid: int) -> float:
-    """CPU seconds the local server process ``pid`` has run (its schedstat)."""
-    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
 
 
 @dataclass
@@ -140,7 +125,7 @@ def _interleaved(uris: dict[str, str], sql: dict[str, str], batch: int, blocks: 
         for label, c in conns.items():
             if sql[label] == FLOOR:
                 floor_session(c)
-        pids = {label: _local_backend(c) for label, c in conns.items()}
+        pids = {label: local_backend(c) for label, c in conns.items()}
         held = {label: c.execute(CLAIM, (batch, "bench")).fetchall() for label, c in conns.items()}
         for label, c in conns.items():
             held[label], _ = _cycles(c, held[label], batch, 10, sql[label])
@@ -149,10 +134,10 @@ def _interleaved(uris: dict[str, str], sql: dict[str, str], batch: int, blocks: 
             for label in list(conns) if block % 2 else list(reversed(conns)):
                 total, pid = totals[label], pids[label]
                 start, start_cpu = time.perf_counter(), time.process_time()
-                start_backend = 0.0 if pid is None else _backend_seconds(pid)
+                start_backend = 0.0 if pid is None else backend_seconds(pid)
                 held[label], n = _cycles(conns[label], held[label], batch, 10, sql[label])
                 if pid is not None and total.backend is not None:
-                    total.backend += _backend_seconds(pid) - start_backend
+                    total.backend += backend_seconds(pid) - start_backend
                 total.seconds += time.perf_counter() - start
                 total.cpu += time.process_time() - start_cpu
                 total.answers += n

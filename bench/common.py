@@ -86,6 +86,23 @@ def head_beside(name: str, before: str) -> Iterator[dict[str, str]]:
             drop_database(db)
 
 
+def local_backend(conn: psycopg.Connection[Any]) -> int | None:
+    """The pid of ``conn``'s server process when it is a PostgreSQL process on this machine, else None (a remote
+    server's pid may be another local process's)."""
+    row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    pid = int(str(row[0]))
+    try:
+        return pid if Path(f"/proc/{pid}/comm").read_text().strip() == "postgres" else None
+    except OSError:
+        return None
+
+
+def backend_seconds(pid: int) -> float:
+    """CPU seconds the local server process ``pid`` has run (its schedstat)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+
+
 def machine_facts() -> dict[str, Any]:
     with psycopg.connect(database_uri("postgres")) as conn:
         version = conn.execute("SHOW server_version").fetchone()

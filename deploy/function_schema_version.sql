@@ -13,9 +13,9 @@ RETURNS text
 LANGUAGE sql
 IMMUTABLE
 PARALLEL SAFE
-RETURN '0.5.2';
+RETURN '0.5.3';
 
-COMMENT ON FUNCTION enterprise.schema_version() IS 'The release of the SQL API deployed here (0.5.2). Raises nothing.';
+COMMENT ON FUNCTION enterprise.schema_version() IS 'The release of the SQL API deployed here (0.5.3). Raises nothing.';
 
 REVOKE ALL ON FUNCTION enterprise.schema_version() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION enterprise.schema_version() TO enrichment_reader, enrichment_worker, enrichment_admin;

@@ -1,4 +1,4 @@
--- Revert company_enrichment:function_schema_version from pg: back to 0.5.1 (the v0.5.1 deploy script)
+-- Revert company_enrichment:function_schema_version from pg: back to 0.5.2 (the v0.5.2 deploy script)
 -- requires: schema_enterprise
 
 BEGIN;
@@ -13,9 +13,9 @@ RETURNS text
 LANGUAGE sql
 IMMUTABLE
 PARALLEL SAFE
-RETURN '0.5.1';
+RETURN '0.5.2';
 
-COMMENT ON FUNCTION enterprise.schema_version() IS 'The release of the SQL API deployed here (0.5.1). Raises nothing.';
+COMMENT ON FUNCTION enterprise.schema_version() IS 'The release of the SQL API deployed here (0.5.2). Raises nothing.';
 
 REVOKE ALL ON FUNCTION enterprise.schema_version() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION enterprise.schema_version() TO enrichment_reader, enrichment_worker, enrichment_admin;

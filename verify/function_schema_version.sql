@@ -2,6 +2,6 @@
 
 BEGIN;
 
-SELECT 1 / (enterprise.schema_version() = '0.5.2')::int;
+SELECT 1 / (enterprise.schema_version() = '0.5.3')::int;
 
 ROLLBACK;

@@ -1,3 +1,3 @@
 """company-enrichment: a thin client for the enterprise SQL API and EQC."""
 
-__version__ = "0.5.2"
+__version__ = "0.5.3"

@@ -79,4 +79,4 @@ def test_the_deployed_test_database_passes_the_check(db_uri: str, monkeypatch: p
     use(db_uri, monkeypatch)
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 0, result.output
-    assert __version__ == "0.5.2"
+    assert __version__ == "0.5.3"

@@ -1,0 +1,100 @@
+"""One record at a time: ``resolve_company_id`` on this code beside a release, interleaved on one machine.
+
+    .venv/bin/python bench/bench_single.py [--before @v0.5.2] [--blocks 20] [--calls 200]
+
+Two scratch databases, one deployed to HEAD and one to the release, each with the same curated mappings (a plan
+code and a customer name). One connection each calls ``resolve_company_id`` as the Python client does (named
+parameters, a prepared statement), for an internal hit by plan code and by a decorated customer name in turn, in
+blocks of ``--calls`` calls, the two databases taking turns block after block so the machine's load falls on both
+alike. Prints the p50 and p99 of a call's wall time (one round trip, as the client sees it) and the server process's
+own CPU per call (from /proc/<pid>/schedstat when the server runs on this machine, as the project-local cluster does),
+and HEAD's ratios to the release.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from typing import Any
+
+import psycopg
+from common import backend_seconds, command, head_beside, local_backend
+
+#: What the client sends (pyclient/company_enrichment/db.py SQL["resolve_company_id"]).
+CALL = (
+    "SELECT * FROM enterprise.resolve_company_id(plan_code => %(plan_code)s, customer_name => %(customer_name)s,"
+    " account_name => %(account_name)s, account_number => %(account_number)s)"
+)
+RECORDS = (
+    {"plan_code": "BENCH-SINGLE-1", "customer_name": None, "account_name": None, "account_number": None},
+    {"plan_code": None, "customer_name": " 单条测速有限公司（已转出） ", "account_name": None, "account_number": None},
+)
+
+
+def _fill(uri: str) -> None:
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute(
+            "SELECT enterprise.upsert_internal_mappings(%s, %s, %s)",
+            (["BENCH-SINGLE-1", "单条测速有限公司"], ["810000001", "810000002"], ["plan", "name"]),
+        )
+
+
+def _block(conn: psycopg.Connection[Any], calls: int) -> list[float]:
+    """Wall seconds of each of ``calls`` calls, the records taken in turn; every one must be an internal hit."""
+    seconds = []
+    for i in range(calls):
+        start = time.perf_counter()
+        row = conn.execute(CALL, RECORDS[i % len(RECORDS)], prepare=True).fetchone()
+        seconds.append(time.perf_counter() - start)
+        assert row is not None and row[1] == "success_internal", row
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--before", default="@v0.5.2", help="the release beside this code (default @v0.5.2)")
+    parser.add_argument("--blocks", type=int, default=20, help="blocks per database (default 20)")
+    parser.add_argument("--calls", type=int, default=200, help="calls per block (default 200)")
+    args = parser.parse_args()
+    walls: dict[str, list[float]] = {}
+    backend: dict[str, float | None] = {}
+    with head_beside("enrichment_bench_single", args.before) as uris:
+        for uri in uris.values():
+            _fill(uri)
+        conns = {label: psycopg.connect(uri, autocommit=True) for label, uri in uris.items()}
+        try:
+            pids = {label: local_backend(conn) for label, conn in conns.items()}
+            for label, conn in conns.items():  # plans made, statements prepared: nothing of that is measured
+                _block(conn, args.calls)
+                walls[label] = []
+                backend[label] = None if pids[label] is None else 0.0
+            for _ in range(args.blocks):
+                for label, conn in conns.items():
+                    pid = pids[label]
+                    start = 0.0 if pid is None else backend_seconds(pid)
+                    walls[label] += _block(conn, args.calls)
+                    if pid is not None:
+                        backend[label] = (backend[label] or 0.0) + backend_seconds(pid) - start
+        finally:
+            for conn in conns.values():
+                conn.close()
+    figures = {}
+    for label, w in walls.items():
+        ms = sorted(x * 1e3 for x in w)
+        p50, p99 = statistics.median(ms), ms[int(len(ms) * 0.99) - 1]
+        cpu = backend[label]
+        per_call = None if cpu is None else cpu / len(w) * 1e6
+        figures[label] = (p50, p99, per_call)
+        text = "" if per_call is None else f", backend CPU {per_call:,.0f} us/call"
+        print(f"  {label}: p50 {p50:.3f} ms, p99 {p99:.3f} ms{text} ({len(w):,} calls, internal hits)")
+    head, before = figures["HEAD"], figures[args.before]
+    line = f"  HEAD / {args.before}: p50 {head[0] / before[0]:.2f}x, p99 {head[1] / before[1]:.2f}x"
+    if head[2] is not None and before[2] is not None:
+        line += f", {head[2] / before[2]:.2f}x the backend CPU per call"
+    print(line)
+    print(f"  reproduce: {command('bench/bench_single.py', '--before', args.before)}")
+
+
+if __name__ == "__main__":
+    main()
