@@ -7,10 +7,11 @@ BEGIN;
 SET LOCAL ROLE enrichment_owner;
 
 -- One record. Delegates to the batch function so the two can never disagree.
--- plpgsql, not a SQL function: a SQL function's body is read, planned and set
--- up again on every call (its plan lives only as long as the caller's
--- statement), where plpgsql plans its statement once per session. The same
--- statement, the same result; about a sixth less server time per call.
+-- plpgsql, not a SQL function: before PostgreSQL 18 a SQL function's body is
+-- read, planned and set up again on every call (its plan lives only as long
+-- as the caller's statement), where plpgsql keeps its statement's plan for the
+-- session. The same statement, the same result; for an internal hit about a
+-- sixth less server time per call on PostgreSQL 15.
 CREATE OR REPLACE FUNCTION enterprise.resolve_company_id(
     plan_code      text DEFAULT NULL,
     customer_name  text DEFAULT NULL,

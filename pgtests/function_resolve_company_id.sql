@@ -114,10 +114,13 @@ SELECT is((enterprise.resolve_company_id(plan_code => (SELECT string_agg(chr(199
 -- The same answer as the batch function, record by record (a record with no field at all is left out: it gets a
 -- fresh TEMP id on every call).
 SELECT results_eq(
-    $$SELECT (enterprise.resolve_company_id(r.p, r.c, r.a, r.n)).*
-        FROM (VALUES ('T-PLAN', NULL, NULL, NULL), (NULL, ' 测试客户有限公司（已转出） ', NULL, 'T-ACCT'),
-                     (NULL, '学到的公司', '测试账户名称', NULL), (NULL, '没人认识的公司', NULL, NULL),
-                     ('T-NONAME', '  ', NULL, NULL), ('NO-SUCH', '测试客户有限公司', NULL, NULL)) AS r(p, c, a, n)$$,
+    $$SELECT s.company_id, s.status, s.source, s.match_type, s.temp_id, s.request_id
+        FROM (VALUES (1, 'T-PLAN', NULL, NULL, NULL), (2, NULL, ' 测试客户有限公司（已转出） ', NULL, 'T-ACCT'),
+                     (3, NULL, '学到的公司', '测试账户名称', NULL), (4, NULL, '没人认识的公司', NULL, NULL),
+                     (5, 'T-NONAME', '  ', NULL, NULL), (6, 'NO-SUCH', '测试客户有限公司', NULL, NULL))
+             AS r(i, p, c, a, n)
+       CROSS JOIN LATERAL enterprise.resolve_company_id(r.p, r.c, r.a, r.n) AS s
+       ORDER BY r.i$$,
     $$SELECT b.company_id, b.status, b.source, b.match_type, b.temp_id, b.request_id
         FROM enterprise.resolve_company_ids(ARRAY['T-PLAN', NULL, NULL, NULL, 'T-NONAME', 'NO-SUCH'],
                                             ARRAY[NULL, ' 测试客户有限公司（已转出） ', '学到的公司', '没人认识的公司', '  ', '测试客户有限公司'],

@@ -4,8 +4,9 @@ session instead of on every call), as a DBA runs it.
 In a database of its own: deploy @v0.5.2 and fill it (curated and learned mappings, names queued, requests held by a
 worker, TEMP ids), and resolve a set of records one at a time; deploy HEAD and verify. Nothing changed but
 schema_version() and resolve_company_id's body: its grants, its parameters and every answer it gives stay, a reader
-calls it as before, and a session that called the 0.5.2 body before the deploy calls the new one after it. Reverting to
-@v0.5.2 puts the SQL-standard body back, with the same answers.
+calls it as before, and a session with the call prepared before the deploy keeps working after it (a function
+replaced under a prepared statement is planned again, with the same result type). Reverting to @v0.5.2 puts the
+SQL-standard body back, with the same answers.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def _answers(conn: psycopg.Connection[tuple[Any, ...]]) -> list[tuple[Any, ...]]
     fields = ("plan_code", "customer_name", "account_name", "account_number")
     answers = []
     for record in RECORDS:
-        row = conn.execute(CALL, {f: record.get(f) for f in fields}).fetchone()
+        row = conn.execute(CALL, {f: record.get(f) for f in fields}, prepare=True).fetchone()
         assert row is not None
         answers.append(row)
     return answers
@@ -85,7 +86,7 @@ def test_upgrade_from_v052_keeps_every_answer_and_plans_resolve_company_id_once(
         assert shape[:2] == ("sql", None)
         before = kept_state(conn, PLANS, NAMES)
 
-    # a session open across the deploy: it called the 0.5.2 body and calls HEAD's after the deploy commits
+    # a session open across the deploy, its call prepared under 0.5.2: it keeps working once HEAD's body is in
     with psycopg.connect(uri, autocommit=True) as across:
         assert _answers(across) == answers
         deploy(target)
@@ -96,7 +97,7 @@ def test_upgrade_from_v052_keeps_every_answer_and_plans_resolve_company_id_once(
         assert schema_version(conn) == __version__  # HEAD: 0.5.3 or a later release
         upgraded = _shape(conn)
         assert upgraded[:2] == ("plpgsql", ["search_path=pg_catalog, pg_temp"])
-        assert upgraded[2:] == shape[2:], "owner, grants and parameter names stay"
+        assert upgraded[2:] == shape[2:], "grants and parameter names stay"
         assert _answers(conn) == answers, "every record gets the answer it got under 0.5.2"
         assert kept_state(conn, PLANS, NAMES) == before, "the upgrade lost or changed nothing"
         conn.execute("SET ROLE enrichment_reader")
