@@ -48,7 +48,7 @@ from pathlib import Path
 
 import psycopg
 from bench_queue import BEFORE, CLAIM, FLOOR, SETTLE, _candidates, enqueue, floor_cycle, floor_database, floor_session
-from common import backend_seconds, command, drop_database, fresh_database, head_beside, local_backend
+from common import command, drop_database, fresh_database, head_beside, taking_turns
 
 Conn = psycopg.Connection[tuple[object, ...]]
 Rows = list[tuple[object, ...]]
@@ -125,22 +125,21 @@ def _interleaved(uris: dict[str, str], sql: dict[str, str], batch: int, blocks: 
         for label, c in conns.items():
             if sql[label] == FLOOR:
                 floor_session(c)
-        pids = {label: local_backend(c) for label, c in conns.items()}
         held = {label: c.execute(CLAIM, (batch, "bench")).fetchall() for label, c in conns.items()}
         for label, c in conns.items():
             held[label], _ = _cycles(c, held[label], batch, 10, sql[label])
-        totals = {label: Drained(backend=None if pids[label] is None else 0.0) for label in conns}
-        for block in range(blocks):
-            for label in list(conns) if block % 2 else list(reversed(conns)):
-                total, pid = totals[label], pids[label]
-                start, start_cpu = time.perf_counter(), time.process_time()
-                start_backend = 0.0 if pid is None else backend_seconds(pid)
-                held[label], n = _cycles(conns[label], held[label], batch, 10, sql[label])
-                if pid is not None and total.backend is not None:
-                    total.backend += backend_seconds(pid) - start_backend
-                total.seconds += time.perf_counter() - start
-                total.cpu += time.process_time() - start_cpu
-                total.answers += n
+        totals = {label: Drained() for label in conns}
+
+        def block(label: str, conn: Conn) -> None:
+            total = totals[label]
+            start, start_cpu = time.perf_counter(), time.process_time()
+            held[label], n = _cycles(conn, held[label], batch, 10, sql[label])
+            total.seconds += time.perf_counter() - start
+            total.cpu += time.process_time() - start_cpu
+            total.answers += n
+
+        for label, seconds in taking_turns(conns, blocks, block).items():
+            totals[label].backend = seconds
         return totals
     finally:
         for c in conns.values():

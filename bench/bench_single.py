@@ -24,7 +24,7 @@ import time
 from typing import Any
 
 import psycopg
-from common import backend_seconds, command, head_beside, local_backend
+from common import command, head_beside, taking_turns
 
 #: The release before this code's change to the single call (0.5.3: resolve_company_id as plpgsql).
 BEFORE = "@v0.5.2"
@@ -83,26 +83,19 @@ def main() -> None:
     parser.add_argument("--kind", choices=tuple(KINDS), default="hit", help="internal hits or queued names")
     args = parser.parse_args()
     walls: dict[str, list[float]] = {}
-    backend: dict[str, float | None] = {}
     with head_beside("enrichment_bench_single", args.before) as uris:
         for uri in uris.values():
             _fill(uri)
         conns = {label: psycopg.connect(uri, autocommit=True) for label, uri in uris.items()}
         try:
-            pids = {label: local_backend(conn) for label, conn in conns.items()}
             for label, conn in conns.items():  # plans made, statements prepared: nothing of that is measured
                 _block(conn, args.calls, args.kind)
                 walls[label] = []
-                backend[label] = None if pids[label] is None else 0.0
-            for block in range(args.blocks):
-                # the two take turns going first, so a change in the machine's speed falls on both alike
-                order = list(conns) if block % 2 else list(reversed(conns))
-                for label in order:
-                    conn, pid = conns[label], pids[label]
-                    start = 0.0 if pid is None else backend_seconds(pid)
-                    walls[label] += _block(conn, args.calls, args.kind)
-                    if pid is not None:
-                        backend[label] = (backend[label] or 0.0) + backend_seconds(pid) - start
+
+            def block(label: str, conn: psycopg.Connection[Any]) -> None:
+                walls[label] += _block(conn, args.calls, args.kind)
+
+            backend = taking_turns(conns, args.blocks, block)
         finally:
             for conn in conns.values():
                 conn.close()

@@ -14,7 +14,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +101,24 @@ def local_backend(conn: psycopg.Connection[Any]) -> int | None:
 def backend_seconds(pid: int) -> float:
     """CPU seconds the local server process ``pid`` has run (its schedstat)."""
     return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+
+
+def taking_turns(
+    conns: dict[str, psycopg.Connection[Any]], blocks: int, block: Callable[[str, psycopg.Connection[Any]], None]
+) -> dict[str, float | None]:
+    """Run ``block(label, conn)`` ``blocks`` times on each connection, the connections taking turns and the order
+    flipping every block, so a change in the machine's speed falls on all alike. Returns each label's server-process
+    CPU seconds over its blocks (None when its server is not a local PostgreSQL process)."""
+    pids = {label: local_backend(conn) for label, conn in conns.items()}
+    cpu: dict[str, float | None] = {label: None if pid is None else 0.0 for label, pid in pids.items()}
+    for turn in range(blocks):
+        for label in list(conns) if turn % 2 else list(reversed(conns)):
+            pid = pids[label]
+            start = 0.0 if pid is None else backend_seconds(pid)
+            block(label, conns[label])
+            if pid is not None:
+                cpu[label] = (cpu[label] or 0.0) + backend_seconds(pid) - start
+    return cpu
 
 
 def machine_facts() -> dict[str, Any]:
