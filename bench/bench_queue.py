@@ -29,7 +29,16 @@ from multiprocessing.synchronize import Barrier
 from typing import Any, Protocol, TypeVar
 
 import psycopg
-from common import Report, command, drop_database, empty_database, fresh_database, machine_cpu, timer
+from common import (
+    Report,
+    command,
+    drop_database,
+    empty_database,
+    fresh_database,
+    machine_cpu,
+    timer,
+    wal_position,
+)
 from psycopg.types.json import Jsonb
 
 COMBINATIONS = ((1, 1), (4, 10), (4, 50), (8, 100))
@@ -42,6 +51,7 @@ class QueueResult:
     jobs: int
     seconds: float
     cpu: float = 0.0  # busy CPU seconds of the whole machine over the drain (workers, backends, the rest)
+    wal: int = 0  # WAL bytes the server wrote over the drain
 
     @property
     def cycles_per_second(self) -> float:
@@ -177,14 +187,16 @@ def _worker(
     finished.put(time.perf_counter())
 
 
-def _run_workers(uri: str, workers: int, batch: int, path: str = "settle") -> tuple[float, float]:
-    """(seconds from the release to the last worker's finish, the machine's busy CPU seconds meanwhile)."""
+def _run_workers(uri: str, workers: int, batch: int, path: str = "settle") -> tuple[float, float, int]:
+    """(seconds from the release to the last worker's finish, the machine's busy CPU seconds meanwhile, the WAL
+    bytes the server wrote from the release until every worker had exited)."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(workers + 1)
     finished: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
     processes = [ctx.Process(target=_worker, args=(uri, i, batch, path, barrier, finished)) for i in range(workers)]
     for process in processes:
         process.start()
+    wal = wal_position(uri)
     barrier.wait()
     start = time.perf_counter()
     with machine_cpu() as use:
@@ -193,7 +205,7 @@ def _run_workers(uri: str, workers: int, batch: int, path: str = "settle") -> tu
         process.join()
         if process.exitcode != 0:
             raise RuntimeError(f"a queue worker failed (exit code {process.exitcode})")
-    return float(end - start), use.busy
+    return float(end - start), use.busy, wal_position(uri) - wal
 
 
 def enqueue(uri: str, jobs: int, *, tag: str) -> None:
@@ -210,14 +222,14 @@ def enqueue(uri: str, jobs: int, *, tag: str) -> None:
 
 def drain(uri: str, *, jobs: int, workers: int, batch: int, path: str = "settle") -> QueueResult:
     enqueue(uri, jobs, tag=f"w{workers}b{batch}")
-    seconds, cpu = _run_workers(uri, workers, batch, path)
+    seconds, cpu, wal = _run_workers(uri, workers, batch, path)
     with psycopg.connect(uri) as conn:
         row = conn.execute(
             "SELECT count(*) FILTER (WHERE status = 'done' AND outcome = 'found'), count(*)"
             " FROM enterprise.lookup_requests"
         ).fetchone()
     assert row == (jobs, jobs), f"not every request was completed exactly once: {row}"
-    return QueueResult(workers, batch, jobs, seconds, cpu)
+    return QueueResult(workers, batch, jobs, seconds, cpu, wal)
 
 
 #: The release the queue figures are compared with in the same run (issue 12: before and after).
@@ -273,6 +285,18 @@ class _Drain(Protocol):
 
 
 Drained = TypeVar("Drained", bound=_Drain)  # a QueueResult or a peers.PeerResult
+
+
+class _Wrote(Protocol):
+    @property
+    def jobs(self) -> int: ...
+    @property
+    def wal(self) -> int: ...
+
+
+def _wal(*drains: tuple[str, _Wrote]) -> str:
+    """The WAL the server wrote per cycle in each drain, labelled (a QueueResult or a peers.PeerResult)."""
+    return "; WAL per cycle: " + ", ".join(f"{label} {d.wal / d.jobs:,.0f} B" for label, d in drains)
 
 
 def _faster(best: Drained | None, drained: Drained) -> Drained:
@@ -344,6 +368,7 @@ def run_queue(
                 + _cpu(pgqueuer.cpu, pgqueuer.jobs, pgqueuer.seconds)
                 + ", procrastinate "
                 + _cpu(procrastinate.cpu, procrastinate.jobs, procrastinate.seconds)
+                + _wal(("ours", ours), ("pgqueuer", pgqueuer), ("procrastinate", procrastinate))
             ),
             ratio=ours.cycles_per_second / pgqueuer.cycles_per_second,  # vs pgqueuer; the rest in baseline
             bar="ahead of both peers" + (" (goal 1.5x pgqueuer)" if (workers, batch) == (4, 50) else ""),
@@ -357,7 +382,7 @@ def run_queue(
             baseline=(
                 f"pgqueuer {pgqueuer.cycles_per_second:,.0f}/s; ours {ours.cycles_per_second:,.0f}/s is"
                 f" {ours.cycles_per_second / floor.cycles_per_second:.2f}x the floor; machine CPU per cycle (cores"
-                " busy): floor " + _cpu(floor.cpu, floor.jobs, floor.seconds)
+                " busy): floor " + _cpu(floor.cpu, floor.jobs, floor.seconds) + _wal(("floor", floor), ("ours", ours))
             ),
             ratio=floor.cycles_per_second / pgqueuer.cycles_per_second,  # vs pgqueuer, as the row above
             reproduce=repro,

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_settle.py [--batch 50] [--before @v0.5.1] [--blocks 20]
     .venv/bin/python bench/bench_settle.py --text-beside [--batch 50] [--blocks 20]
     .venv/bin/python bench/bench_settle.py --without PART [--batch 50] [--blocks 20]
-        (PART: history, companies, lock, claim-call, key-inlining, trigger-work or own-history)
+        (PART: history, companies, lock, claim-call, key-inlining, trigger-work, own-history or statements)
     .venv/bin/python bench/bench_settle.py --floor-beside [--batch 50] [--blocks 20]
 
 One connection per database, each holding a batch of claimed requests: ``settle_lookups`` answers them (one EQC
@@ -30,8 +30,12 @@ instead). Two more split the history's cost: ``trigger-work`` leaves both histor
 transition tables, but their function returns at once and writes nothing (what firing them costs is what is left);
 ``own-history`` disables the insert trigger and has the settle's own statement write its change set, with its
 count, and a history row for each name it inserted, as the floor does (an upper bound of the settle logging its
-own rows: no check that tells its rows from another writer's, which a real design would need). A measurement,
-never a configuration: the second database is dropped with the first.
+own rows: no check that tells its rows from another writer's, which a real design would need). ``statements`` is
+the last upper bound: the whole of ``_settle_lookups`` as one statement under its wrapper (the settings read once,
+the lock, the scoring, every write and claim_lookups' claim as CTEs of a single RETURN QUERY, built from the deploy
+scripts' own text), with no second worker or mode check, no EXCEPTION block and no fallback for an unusable answer:
+what a rewrite into fewer statements could save at most. A measurement, never a configuration: the second
+database is dropped with the first.
 
 ``--floor-beside``: this code's settle beside the floor of bench_queue.py (FLOOR: the same rows written by one plain
 statement and nothing else), one connection each, interleaved the same way: how far the settle's backend CPU per
@@ -200,7 +204,16 @@ def _settle_function() -> str:
 
 #: --without: the parts of the settle that can be taken out of the second database, then two upper bounds of what
 #: a rework could save (the module's docstring).
-WITHOUT = ("companies", "history", "lock", "claim-call", "key-inlining", "trigger-work", "own-history")
+WITHOUT = (
+    "companies",
+    "history",
+    "lock",
+    "claim-call",
+    "key-inlining",
+    "trigger-work",
+    "own-history",
+    "statements",
+)
 
 #: trigger-work: the history triggers' function as a body that writes nothing (they still fire, transition tables
 #: and all); the same signature, security and search_path as _record_mapping_history.
@@ -270,6 +283,87 @@ def _claim_statements() -> str:
     return _renamed(lookup, policy_names) + _renamed(statement, claim_names)
 
 
+#: statements: the settings read once, for the decision and the claim (no _claim_policy call, none of its checks).
+_SETTINGS = """    WITH settings AS MATERIALIZED (
+        SELECT s.auto_accept_confidence AS threshold,
+               COALESCE(_settle_lookups.lease, s.default_lease) AS lease_for,
+               COALESCE(_settle_lookups.max_attempts, s.max_attempts) AS attempts_for
+          FROM enterprise.queue_settings AS s
+         WHERE s.singleton
+    ),
+"""
+
+#: statements: the held requests as arrays in answer order, and their scored candidates, inside the statement.
+_PACKED = """    packed AS MATERIALIZED (
+        SELECT COALESCE(pg_catalog.array_agg(h.id ORDER BY h.ord), '{}') AS ids,
+               pg_catalog.array_agg(h.normalized_name ORDER BY h.ord) AS keys,
+               pg_catalog.array_agg(h.alias ORDER BY h.ord) AS aliases,
+               pg_catalog.array_agg(h.answer ORDER BY h.ord) AS answers
+          FROM held AS h
+    ),
+    candidate AS MATERIALIZED (
+        SELECT s.ordinal AS ord, s.rank, s.company_id, s.full_name, s.unite_code, s.eqc_type, s.confidence, s.raw
+          FROM packed AS p
+         CROSS JOIN LATERAL enterprise._score_candidates(p.keys, p.answers, _settle_lookups.mode = 'eqc') AS s
+    ),
+"""
+
+
+def _between(text: str, start: str, end: str) -> str:
+    """The part of ``text`` from ``start`` (kept) to ``end`` (left out); both must be there."""
+    assert start in text and end in text, f"{start!r} or {end!r} is no longer in a deploy script"
+    return text[text.index(start) : text.index(end, text.index(start))]
+
+
+def _one_statement() -> str:
+    """HEAD's _settle_lookups as one statement under its wrapper: the settings, the lock, the scoring, every write
+    and the claim (claim_lookups' CTEs) in a single RETURN QUERY, from the deploy scripts' own text. No second
+    worker or mode check, no EXCEPTION block and no fallback for an unusable answer (an invalid candidate fails
+    the whole call): an upper bound of what a rewrite into fewer statements could save."""
+    function = _settle_function()
+    header = function[: function.index("DECLARE")]
+    held = _between(function, "    WITH locked AS MATERIALIZED (", "    SELECT pg_catalog.array_agg(h.id ORDER BY")
+    held = held.replace("    WITH locked AS", "    locked AS").rstrip() + ",\n"
+    writes = _between(function, "    decided AS MATERIALIZED (", "    -- (data-modifying CTEs run to completion")
+    writes = _renamed(writes, {"_threshold": "(SELECT t.threshold FROM settings AS t)"})
+    rows = (
+        "FROM ROWS FROM (pg_catalog.unnest(_ids), pg_catalog.unnest(_keys), pg_catalog.unnest(_aliases))",
+        "FROM packed AS p CROSS JOIN LATERAL\n                       ROWS FROM (pg_catalog.unnest(p.ids),"
+        " pg_catalog.unnest(p.keys), pg_catalog.unnest(p.aliases))",
+    )
+    edits = (
+        rows,
+        ("WHERE NOT u.id = ANY (_bad)", "WHERE true"),
+        ("q.id = ANY (_ids)", "q.id = ANY ((SELECT p.ids FROM packed AS p)::bigint[])"),
+    )
+    for old, new in edits:
+        assert old in writes, f"{old!r} is no longer in the settle's deploy script"
+        writes = writes.replace(old, new)
+    claim = _between(_CLAIM_BODY.read_text(), "        SELECT q.id\n", "    SELECT * FROM claimed")
+    claim = _renamed(
+        claim,
+        {
+            "batch_size": "_settle_lookups.claim_next",
+            "_max": "(SELECT t.attempts_for FROM settings AS t)",
+            "_lease": "(SELECT t.lease_for FROM settings AS t)",
+        },
+    )
+    return (
+        header
+        + "BEGIN\n    RETURN QUERY\n"
+        + _SETTINGS
+        + held
+        + _PACKED
+        + writes.rstrip().rstrip(",")
+        + ",\n    due AS MATERIALIZED (\n"
+        + claim
+        + "    (SELECT r.* FROM settled AS r ORDER BY r.status = 'review', r.id)\n"
+        + "    UNION ALL\n"
+        + "    (SELECT c.* FROM claimed AS c WHERE c.status = 'processing' ORDER BY c.id);\n"
+        + "END;\n$$;\n"
+    )
+
+
 def _without_statements(part: str) -> list[str]:
     """The statements that take ``part`` out of a database of this code."""
     if part == "history":
@@ -290,6 +384,8 @@ def _without_statements(part: str) -> list[str]:
         ]
     if part == "trigger-work":
         return ["SET ROLE enrichment_owner", _IDLE_HISTORY]
+    if part == "statements":
+        return ["SET ROLE enrichment_owner", _one_statement()]
     function = _settle_function()
     if part == "own-history":
         cut = function.replace("        ON CONFLICT DO NOTHING\n    ),\n    updated AS (", _OWN_HISTORY)

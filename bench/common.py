@@ -171,6 +171,16 @@ def cpu_seconds() -> tuple[float, float]:
     return (user + nice + system + irq + softirq) / tick, steal / tick
 
 
+def wal_position(uri: str) -> int:
+    """The server's WAL insert position, in bytes. Two readings around a run give the WAL the whole server wrote
+    meanwhile (every database and process on it, as the CPU figures are the whole machine's): what a queue's
+    cycles cost in writes, which the machine's load does not move."""
+    with psycopg.connect(uri, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_catalog.pg_current_wal_insert_lsn() - '0/0'::pg_lsn").fetchone()
+    assert row is not None
+    return int(str(row[0]))
+
+
 @contextmanager
 def machine_cpu() -> Iterator[CpuUse]:
     """``with machine_cpu() as use: ...`` then ``use`` holds the machine's busy and stolen CPU seconds over the

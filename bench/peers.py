@@ -59,7 +59,7 @@ from multiprocessing.context import SpawnProcess
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import psycopg
-from common import cpu_seconds
+from common import cpu_seconds, wal_position
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
@@ -109,6 +109,7 @@ class PeerResult:
     cycles_per_second: float
     done: int  # jobs confirmed done in the database after the run (must equal jobs)
     cpu: float = 0.0  # busy CPU seconds of the whole machine over the drain (workers, backends, the rest)
+    wal: int = 0  # WAL bytes the server wrote over the drain
 
 
 # --------------------------------------------------------------------------------------------------
@@ -150,13 +151,15 @@ def _drain(
     *,
     workers: int,
     jobs: int,
-) -> tuple[float, int, float]:
+    dsn: str,
+) -> tuple[float, int, float, int]:
     """Start ``workers`` processes running ``target``, release them together and wait for all to finish.
 
     Each process is called as ``target(index, barrier, reports, *worker_args)``; it connects, waits on
     the barrier, drains the queue, then puts one ``WorkerReport`` on ``reports``. Returns the seconds
     from the release to the last worker's finish, the number of jobs the workers say they ran, and the
-    machine's busy CPU seconds from the release until every report was in (common.cpu_seconds).
+    machine's busy CPU seconds from the release until every report was in (common.cpu_seconds), and the WAL
+    bytes the server of ``dsn`` wrote from the release until every worker had exited (common.wal_position).
     """
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(workers + 1)
@@ -167,6 +170,7 @@ def _drain(
     ]
     for process in processes:
         process.start()
+    wal_at_start = wal_position(dsn)
     try:
         try:
             barrier.wait(STARTUP_TIMEOUT)
@@ -213,7 +217,7 @@ def _drain(
     ran = sum(count for _, _, count, _ in collected)
     if ran < jobs:
         raise RuntimeError(f"workers ran {ran} jobs of {jobs}")
-    return finished - started, ran, busy
+    return finished - started, ran, busy, wal_position(dsn) - wal_at_start
 
 
 def _wait_barrier(barrier: Barrier) -> None:
@@ -306,7 +310,7 @@ def run_procrastinate(dsn: str, *, jobs: int, workers: int, batch: int) -> PeerR
     del batch  # no batch fetch in procrastinate
     _run_async(_procrastinate_prepare(dsn, jobs))
     _settle(dsn, PROCRASTINATE_TABLES)
-    seconds, _, cpu = _drain(_procrastinate_worker, (dsn,), workers=workers, jobs=jobs)
+    seconds, _, cpu, wal = _drain(_procrastinate_worker, (dsn,), workers=workers, jobs=jobs, dsn=dsn)
     done, total = _sql(
         dsn,
         "SELECT count(*) FILTER (WHERE status = 'succeeded'), count(*) FROM procrastinate_jobs",
@@ -324,6 +328,7 @@ def run_procrastinate(dsn: str, *, jobs: int, workers: int, batch: int) -> PeerR
         cycles_per_second=jobs / seconds,
         done=done,
         cpu=cpu,
+        wal=wal,
     )
 
 
@@ -417,7 +422,7 @@ def run_pgqueuer(dsn: str, *, jobs: int, workers: int, batch: int, driver: PgqDr
         driver = "asyncpg" if _has_asyncpg() else "psycopg"
     _run_async(_pgqueuer_prepare(dsn, jobs))
     _settle(dsn, PGQUEUER_TABLES)
-    seconds, _, cpu = _drain(_pgqueuer_worker, (dsn, batch, driver), workers=workers, jobs=jobs)
+    seconds, _, cpu, wal = _drain(_pgqueuer_worker, (dsn, batch, driver), workers=workers, jobs=jobs, dsn=dsn)
     done, left = _sql(
         dsn,
         "SELECT (SELECT count(DISTINCT job_id) FROM pgqueuer_log WHERE status = 'successful'),"
@@ -436,6 +441,7 @@ def run_pgqueuer(dsn: str, *, jobs: int, workers: int, batch: int, driver: PgqDr
         cycles_per_second=jobs / seconds,
         done=done,
         cpu=cpu,
+        wal=wal,
     )
 
 
