@@ -13,7 +13,9 @@ a bar: the floor, the same rows written by one plain statement per cycle and not
 writes cost whatever the queue around them, beside pgqueuer's no-op job. Beside each point: the
 whole machine's CPU per cycle during the drain (workers, backends and the rest, from /proc/stat) for ours and each
 peer, and the cores each kept busy: when both keep every core busy, the ratio of the rates is the inverse ratio
-of those CPU costs.
+of those CPU costs. And the WAL the server wrote per cycle over each drain (common.wal_position): what each queue's
+cycle writes, far steadier than its CPU. It is the whole server's WAL, so it also holds the full-page images
+written after the checkpoint each drain starts from, and any autovacuum that runs meanwhile.
 
 Also: claims with history (5,000,000 done requests in the table vs none, drains alternated between the two
 databases, for this code and for the release before), TEMP minting from 8 connections.
@@ -189,7 +191,7 @@ def _worker(
 
 def _run_workers(uri: str, workers: int, batch: int, path: str = "settle") -> tuple[float, float, int]:
     """(seconds from the release to the last worker's finish, the machine's busy CPU seconds meanwhile, the WAL
-    bytes the server wrote from the release until every worker had exited)."""
+    bytes the server wrote between just before the release and every worker's exit)."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(workers + 1)
     finished: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
@@ -382,7 +384,7 @@ def run_queue(
             baseline=(
                 f"pgqueuer {pgqueuer.cycles_per_second:,.0f}/s; ours {ours.cycles_per_second:,.0f}/s is"
                 f" {ours.cycles_per_second / floor.cycles_per_second:.2f}x the floor; machine CPU per cycle (cores"
-                " busy): floor " + _cpu(floor.cpu, floor.jobs, floor.seconds) + _wal(("floor", floor), ("ours", ours))
+                " busy): floor " + _cpu(floor.cpu, floor.jobs, floor.seconds) + _wal(("floor", floor))
             ),
             ratio=floor.cycles_per_second / pgqueuer.cycles_per_second,  # vs pgqueuer, as the row above
             reproduce=repro,

@@ -33,8 +33,8 @@ count, and a history row for each name it inserted, as the floor does (an upper 
 own rows: no check that tells its rows from another writer's, which a real design would need). ``statements`` is
 the last upper bound: the whole of ``_settle_lookups`` as one statement under its wrapper (the settings read once,
 the lock, the scoring, every write and claim_lookups' claim as CTEs of a single RETURN QUERY, built from the deploy
-scripts' own text), with no second worker or mode check, no EXCEPTION block and no fallback for an unusable answer:
-what a rewrite into fewer statements could save at most. A measurement, never a configuration: the second
+scripts' text; see _one_statement for what it leaves out), with no EXCEPTION block and no fallback for an unusable
+answer: what a rewrite into fewer statements could save at most. A measurement, never a configuration: the second
 database is dropped with the first.
 
 ``--floor-beside``: this code's settle beside the floor of bench_queue.py (FLOOR: the same rows written by one plain
@@ -196,13 +196,18 @@ def text_beside(batch: int, blocks: int) -> None:
 _SETTLE_BODY = Path(__file__).resolve().parent.parent / "deploy" / "function_settle_lookups_private.sql"
 
 
+def _between(text: str, start: str, end: str) -> str:
+    """The part of ``text`` from ``start`` (kept) to ``end`` (left out); both must be there."""
+    assert start in text and end in text, f"{start!r} or {end!r} is no longer in a deploy script"
+    return text[text.index(start) : text.index(end, text.index(start))]
+
+
 def _settle_function() -> str:
     """HEAD's CREATE FUNCTION statement of _settle_lookups, from its deploy script."""
-    text = _SETTLE_BODY.read_text()
-    return text[text.index("CREATE OR REPLACE FUNCTION") : text.index("COMMENT ON FUNCTION")]
+    return _between(_SETTLE_BODY.read_text(), "CREATE OR REPLACE FUNCTION", "COMMENT ON FUNCTION")
 
 
-#: --without: the parts of the settle that can be taken out of the second database, then two upper bounds of what
+#: --without: the parts of the settle that can be taken out of the second database, then upper bounds of what
 #: a rework could save (the module's docstring).
 WITHOUT = (
     "companies",
@@ -262,25 +267,25 @@ def _renamed(statement: str, names: dict[str, str]) -> str:
     return statement
 
 
+def _claim_query(batch: str, attempts: str, lease: str) -> str:
+    """claim_lookups' RETURN QUERY, from its deploy script, with ``batch``, ``attempts`` and ``lease`` standing for
+    its batch_size and the max_attempts and lease its policy gave."""
+    statement = _between(_CLAIM_BODY.read_text(), "    RETURN QUERY\n    WITH due", "END;\n$$;")
+    return _renamed(statement, {"batch_size": batch, "_max": attempts, "_lease": lease})
+
+
 def _claim_statements() -> str:
     """_claim_policy's settings lookup and claim_lookups' RETURN QUERY, from their deploy scripts, as the settle
     would run them: its lease, max_attempts and claim_next stand for theirs."""
-    policy = _POLICY_BODY.read_text()
-    lookup = policy[policy.index("    SELECT COALESCE(_claim_policy.lease") : policy.index("    IF lease_for <=")]
-    claim = _CLAIM_BODY.read_text()
-    statement = claim[claim.index("    RETURN QUERY\n    WITH due") : claim.index("END;\n$$;")]
+    lookup = _between(_POLICY_BODY.read_text(), "    SELECT COALESCE(_claim_policy.lease", "    IF lease_for <=")
     policy_names = {
         "_claim_policy.lease": "_settle_lookups.lease",
         "_claim_policy.max_attempts": "_settle_lookups.max_attempts",
         "lease_for": "lease",
         "attempts_for": "max_attempts",
     }
-    claim_names = {
-        "batch_size": "claim_next",
-        "_max": "_settle_lookups.max_attempts",
-        "_lease": "_settle_lookups.lease",
-    }
-    return _renamed(lookup, policy_names) + _renamed(statement, claim_names)
+    claim = _claim_query("claim_next", "_settle_lookups.max_attempts", "_settle_lookups.lease")
+    return _renamed(lookup, policy_names) + claim
 
 
 #: statements: the settings read once, for the decision and the claim (no _claim_policy call, none of its checks).
@@ -309,17 +314,16 @@ _PACKED = """    packed AS MATERIALIZED (
 """
 
 
-def _between(text: str, start: str, end: str) -> str:
-    """The part of ``text`` from ``start`` (kept) to ``end`` (left out); both must be there."""
-    assert start in text and end in text, f"{start!r} or {end!r} is no longer in a deploy script"
-    return text[text.index(start) : text.index(end, text.index(start))]
-
-
 def _one_statement() -> str:
     """HEAD's _settle_lookups as one statement under its wrapper: the settings, the lock, the scoring, every write
-    and the claim (claim_lookups' CTEs) in a single RETURN QUERY, from the deploy scripts' own text. No second
-    worker or mode check, no EXCEPTION block and no fallback for an unusable answer (an invalid candidate fails
-    the whole call): an upper bound of what a rewrite into fewer statements could save."""
+    and the claim (claim_lookups' CTEs) in a single RETURN QUERY. The lock, the writes and the claim are the
+    deploy scripts' own text; the settings CTE (_SETTINGS: the threshold and _claim_policy's lookup in one read)
+    and the packing of the held requests for the scoring (_PACKED) are written here. Left out: the worker checks of
+    _settle_lookups and claim_lookups (the wrapper's stays), the mode and batch_size checks, _claim_policy's
+    checks, the EXCEPTION block and the fallback for an unusable answer (an invalid candidate fails the whole
+    call). Two meanings differ on paths bench_settle never takes: claim_next 0 or NULL claims with LIMIT 0 or no
+    limit (HEAD claims nothing), and a held request whose lease ran out could be picked by the claim in the same
+    statement that settles it. An upper bound of what a rewrite into fewer statements could save."""
     function = _settle_function()
     header = function[: function.index("DECLARE")]
     held = _between(function, "    WITH locked AS MATERIALIZED (", "    SELECT pg_catalog.array_agg(h.id ORDER BY")
@@ -339,15 +343,12 @@ def _one_statement() -> str:
     for old, new in edits:
         assert old in writes, f"{old!r} is no longer in the settle's deploy script"
         writes = writes.replace(old, new)
-    claim = _between(_CLAIM_BODY.read_text(), "        SELECT q.id\n", "    SELECT * FROM claimed")
-    claim = _renamed(
-        claim,
-        {
-            "batch_size": "_settle_lookups.claim_next",
-            "_max": "(SELECT t.attempts_for FROM settings AS t)",
-            "_lease": "(SELECT t.lease_for FROM settings AS t)",
-        },
+    claim = _claim_query(
+        "_settle_lookups.claim_next",
+        "(SELECT t.attempts_for FROM settings AS t)",
+        "(SELECT t.lease_for FROM settings AS t)",
     )
+    claim = _between(claim, "        SELECT q.id\n", "    SELECT * FROM claimed")
     return (
         header
         + "BEGIN\n    RETURN QUERY\n"

@@ -173,8 +173,8 @@ def cpu_seconds() -> tuple[float, float]:
 
 def wal_position(uri: str) -> int:
     """The server's WAL insert position, in bytes. Two readings around a run give the WAL the whole server wrote
-    meanwhile (every database and process on it, as the CPU figures are the whole machine's): what a queue's
-    cycles cost in writes, which the machine's load does not move."""
+    meanwhile (every database and process on it, autovacuum and full-page images included, as the CPU figures are
+    the whole machine's): what a queue's cycles cost in writes, which moves far less than CPU with the load."""
     with psycopg.connect(uri, autocommit=True) as conn:
         row = conn.execute("SELECT pg_catalog.pg_current_wal_insert_lsn() - '0/0'::pg_lsn").fetchone()
     assert row is not None

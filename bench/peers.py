@@ -159,7 +159,8 @@ def _drain(
     the barrier, drains the queue, then puts one ``WorkerReport`` on ``reports``. Returns the seconds
     from the release to the last worker's finish, the number of jobs the workers say they ran, and the
     machine's busy CPU seconds from the release until every report was in (common.cpu_seconds), and the WAL
-    bytes the server of ``dsn`` wrote from the release until every worker had exited (common.wal_position).
+    bytes the server of ``dsn`` wrote between just before the release and every worker's exit
+    (common.wal_position).
     """
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(workers + 1)
