@@ -1,6 +1,9 @@
 """Lookup-queue throughput: claim -> settle cycles per second, beside procrastinate, pgqueuer and the last release.
 
-    .venv/bin/python bench/bench_queue.py [--quick]
+    .venv/bin/python bench/bench_queue.py [--quick] [--rounds N [--median]]
+
+With ``--rounds N`` every system drains N times at each point, the order reversed every other round, and its fastest
+drain counts (``--median``: its median one, what a noisy machine reads best).
 
 Our cycle is what the Python worker runs (CompanyEnrichmentService.process_lookup_queue): an in-process EQC
 answer with no latency for each claimed request, one candidate as EQC lists it (companyId, companyFullName,
@@ -301,9 +304,11 @@ def _wal(*drains: tuple[str, _Wrote]) -> str:
     return "; WAL per cycle: " + ", ".join(f"{label} {d.wal / d.jobs:,.0f} B" for label, d in drains)
 
 
-def _faster(best: Drained | None, drained: Drained) -> Drained:
-    """The faster of a system's best drain so far (None before the first) and its latest one."""
-    return drained if best is None or drained.cycles_per_second > best.cycles_per_second else best
+def _pick(drains: list[Drained], median: bool) -> Drained:
+    """A system's fastest drain of its rounds, or with ``median`` the median one (of an even number, the slower of
+    the middle two)."""
+    ranked = sorted(drains, key=lambda d: d.cycles_per_second)
+    return ranked[(len(ranked) - 1) // 2] if median else ranked[-1]
 
 
 def _load() -> str:
@@ -312,9 +317,15 @@ def _load() -> str:
 
 
 def run_queue(
-    report: Report, *, quick: bool, jobs: int | None = None, rounds: int = 1, with_history: bool = True
+    report: Report,
+    *,
+    quick: bool,
+    jobs: int | None = None,
+    rounds: int = 1,
+    median: bool = False,
+    with_history: bool = True,
 ) -> None:
-    from peers import run_pgqueuer, run_procrastinate
+    from peers import PeerResult, run_pgqueuer, run_procrastinate
 
     jobs = jobs or (2_000 if quick else 20_000)
     repro = command(
@@ -322,7 +333,9 @@ def run_queue(
         *(["--quick"] if quick else []),
         *(["--jobs", str(jobs)] if jobs else []),
         *(["--rounds", str(rounds)] if rounds > 1 else []),
+        *(["--median"] if median and rounds > 1 else []),
     )
+    counted = f", {'median' if median else 'best'} of {rounds} alternated" if rounds > 1 else ""
     print(f"\n== queue cycles/s: {jobs:,} queued names, (workers, batch) = {COMBINATIONS}")
     print(f"   our cycle is the worker's: settle_lookups(EQC's candidates, claim_next); {BEFORE} measured beside it")
     ours_uri = fresh_database("enrichment_bench_queue")
@@ -334,18 +347,24 @@ def run_queue(
         # One worker taking one request per cycle pays a commit per request: a tenth of the requests is enough
         # for a steady figure (20,000 took over 20 minutes for the four systems on a loaded machine).
         n = jobs if batch > 1 else max(200, jobs // 10)
-        # With rounds > 1 the five systems take turns, round after round, and each keeps its best drain: a burst
-        # of load on the shared machine then falls on one drain of each, not on one system's only drain.
-        before = ours = floor = procrastinate = pgqueuer = None
-        for _ in range(rounds):
-            b = drain(before_uri, jobs=n, workers=workers, batch=batch)
-            o = drain(ours_uri, jobs=n, workers=workers, batch=batch)
-            f = drain(floor_uri, jobs=n, workers=workers, batch=batch, path="floor")
-            pr = run_procrastinate(peer_uri["procrastinate"], jobs=n, workers=workers, batch=batch)
-            pq = run_pgqueuer(peer_uri["pgqueuer"], jobs=n, workers=workers, batch=batch)
-            before, ours, floor = _faster(before, b), _faster(ours, o), _faster(floor, f)
-            procrastinate, pgqueuer = _faster(procrastinate, pr), _faster(pgqueuer, pq)
-        assert before and ours and floor and procrastinate and pgqueuer
+        # With rounds > 1 the five systems take turns, round after round, in an order that is reversed every other
+        # round, and each keeps its best drain (--median: its median one): a burst of load on the shared machine
+        # then falls on one drain of each, not on one system's only drain, and no system always runs first.
+        ours_runs: dict[str, list[QueueResult]] = {"before": [], "ours": [], "floor": []}
+        peer_runs: dict[str, list[PeerResult]] = {"procrastinate": [], "pgqueuer": []}
+        for turn in range(rounds):
+            order = ["before", "ours", "floor", "procrastinate", "pgqueuer"]
+            for system in order if turn % 2 == 0 else reversed(order):
+                if system == "procrastinate":
+                    peer_runs[system].append(run_procrastinate(peer_uri[system], jobs=n, workers=workers, batch=batch))
+                elif system == "pgqueuer":
+                    peer_runs[system].append(run_pgqueuer(peer_uri[system], jobs=n, workers=workers, batch=batch))
+                else:
+                    uri = {"before": before_uri, "ours": ours_uri, "floor": floor_uri}[system]
+                    path = "floor" if system == "floor" else "settle"
+                    ours_runs[system].append(drain(uri, jobs=n, workers=workers, batch=batch, path=path))
+        before, ours, floor = (_pick(ours_runs[k], median) for k in ("before", "ours", "floor"))
+        procrastinate, pgqueuer = (_pick(peer_runs[k], median) for k in ("procrastinate", "pgqueuer"))
         key = f"{workers}x{batch}"
         series["ours"][key] = ours.cycles_per_second
         series[BEFORE][key] = before.cycles_per_second
@@ -354,8 +373,7 @@ def run_queue(
         series[FLOOR_LABEL][key] = floor.cycles_per_second
         ahead = ours.cycles_per_second > max(procrastinate.cycles_per_second, pgqueuer.cycles_per_second)
         report.add(
-            f"queue cycles/s, {workers} worker(s), batch {batch} ({n:,} requests"
-            + (f", best of {rounds} alternated)" if rounds > 1 else ")"),
+            f"queue cycles/s, {workers} worker(s), batch {batch} ({n:,} requests{counted})",
             ours.cycles_per_second,
             "cycles/s",
             baseline=(
@@ -474,10 +492,18 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--jobs", type=int, default=None, help="requests per drain (default 2,000 quick, 20,000 full)")
     parser.add_argument("--rounds", type=int, default=1, help="drains per system and point, alternated; best counts")
+    parser.add_argument("--median", action="store_true", help="with --rounds: each system's median drain counts")
     parser.add_argument("--no-history", action="store_true", help="skip the 5,000,000-done-requests figure")
     parser.add_argument("--no-temp", action="store_true", help="skip the TEMP minting figure")
     args = parser.parse_args()
     report = Report("quick" if args.quick else "full")
-    run_queue(report, quick=args.quick, jobs=args.jobs, rounds=args.rounds, with_history=not args.no_history)
+    run_queue(
+        report,
+        quick=args.quick,
+        jobs=args.jobs,
+        rounds=args.rounds,
+        median=args.median,
+        with_history=not args.no_history,
+    )
     if not args.no_temp:
         run_temp(report, quick=args.quick)
