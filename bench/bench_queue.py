@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/bench_queue.py [--quick] [--rounds N [--median]]
 
-With ``--rounds N`` every system drains N times at each point, the order reversed every other round, and its fastest
-drain counts (``--median``: its median one, what a noisy machine reads best).
+With ``--rounds N`` every system drains N times at each (workers, batch) point, the order reversed every other
+round, and its fastest drain counts (``--median``: its median one, what a noisy machine reads best; of an even
+number, the slower of the middle two). The figure with 5,000,000 done requests keeps its own rounds (at least two)
+and counts the fastest drain either way.
 
 Our cycle is what the Python worker runs (CompanyEnrichmentService.process_lookup_queue): an in-process EQC
 answer with no latency for each claimed request, one candidate as EQC lists it (companyId, companyFullName,
@@ -491,8 +493,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--jobs", type=int, default=None, help="requests per drain (default 2,000 quick, 20,000 full)")
-    parser.add_argument("--rounds", type=int, default=1, help="drains per system and point, alternated; best counts")
-    parser.add_argument("--median", action="store_true", help="with --rounds: each system's median drain counts")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="drains per system and point, alternated; best counts (see --median)"
+    )
+    parser.add_argument(
+        "--median", action="store_true", help="with --rounds: each system's median drain counts at every point"
+    )
     parser.add_argument("--no-history", action="store_true", help="skip the 5,000,000-done-requests figure")
     parser.add_argument("--no-temp", action="store_true", help="skip the TEMP minting figure")
     args = parser.parse_args()
