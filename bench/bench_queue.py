@@ -31,9 +31,11 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.synchronize import Barrier
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import psycopg
 from common import (
@@ -287,26 +289,26 @@ def _cpu(busy: float, jobs: int, seconds: float) -> str:
 
 
 class _Drain(Protocol):
+    """What the report reads of one drain: a QueueResult or a peers.PeerResult."""
+
+    @property
+    def jobs(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def cpu(self) -> float: ...
+    @property
+    def wal(self) -> int: ...
     @property
     def cycles_per_second(self) -> float: ...
 
 
-Drained = TypeVar("Drained", bound=_Drain)  # a QueueResult or a peers.PeerResult
-
-
-class _Wrote(Protocol):
-    @property
-    def jobs(self) -> int: ...
-    @property
-    def wal(self) -> int: ...
-
-
-def _wal(*drains: tuple[str, _Wrote]) -> str:
-    """The WAL the server wrote per cycle in each drain, labelled (a QueueResult or a peers.PeerResult)."""
+def _wal(*drains: tuple[str, _Drain]) -> str:
+    """The WAL the server wrote per cycle in each drain, labelled."""
     return "; WAL per cycle: " + ", ".join(f"{label} {d.wal / d.jobs:,.0f} B" for label, d in drains)
 
 
-def _pick(drains: list[Drained], median: bool) -> Drained:
+def _pick(drains: list[_Drain], median: bool) -> _Drain:
     """A system's fastest drain of its rounds, or with ``median`` the median one (of an even number, the slower of
     the middle two)."""
     ranked = sorted(drains, key=lambda d: d.cycles_per_second)
@@ -327,7 +329,7 @@ def run_queue(
     median: bool = False,
     with_history: bool = True,
 ) -> None:
-    from peers import PeerResult, run_pgqueuer, run_procrastinate
+    from peers import run_pgqueuer, run_procrastinate
 
     jobs = jobs or (2_000 if quick else 20_000)
     repro = command(
@@ -352,21 +354,20 @@ def run_queue(
         # With rounds > 1 the five systems take turns, round after round, in an order that is reversed every other
         # round, and each keeps its best drain (--median: its median one): a burst of load on the shared machine
         # then falls on one drain of each, not on one system's only drain, and no system always runs first.
-        ours_runs: dict[str, list[QueueResult]] = {"before": [], "ours": [], "floor": []}
-        peer_runs: dict[str, list[PeerResult]] = {"procrastinate": [], "pgqueuer": []}
+        steps: dict[str, Callable[[], _Drain]] = {
+            "before": partial(drain, before_uri, jobs=n, workers=workers, batch=batch),
+            "ours": partial(drain, ours_uri, jobs=n, workers=workers, batch=batch),
+            "floor": partial(drain, floor_uri, jobs=n, workers=workers, batch=batch, path="floor"),
+            "procrastinate": partial(
+                run_procrastinate, peer_uri["procrastinate"], jobs=n, workers=workers, batch=batch
+            ),
+            "pgqueuer": partial(run_pgqueuer, peer_uri["pgqueuer"], jobs=n, workers=workers, batch=batch),
+        }
+        drains: dict[str, list[_Drain]] = {system: [] for system in steps}
         for turn in range(rounds):
-            order = ["before", "ours", "floor", "procrastinate", "pgqueuer"]
-            for system in order if turn % 2 == 0 else reversed(order):
-                if system == "procrastinate":
-                    peer_runs[system].append(run_procrastinate(peer_uri[system], jobs=n, workers=workers, batch=batch))
-                elif system == "pgqueuer":
-                    peer_runs[system].append(run_pgqueuer(peer_uri[system], jobs=n, workers=workers, batch=batch))
-                else:
-                    uri = {"before": before_uri, "ours": ours_uri, "floor": floor_uri}[system]
-                    path = "floor" if system == "floor" else "settle"
-                    ours_runs[system].append(drain(uri, jobs=n, workers=workers, batch=batch, path=path))
-        before, ours, floor = (_pick(ours_runs[k], median) for k in ("before", "ours", "floor"))
-        procrastinate, pgqueuer = (_pick(peer_runs[k], median) for k in ("procrastinate", "pgqueuer"))
+            for system in list(steps) if turn % 2 == 0 else reversed(steps):
+                drains[system].append(steps[system]())
+        before, ours, floor, procrastinate, pgqueuer = (_pick(drains[system], median) for system in steps)
         key = f"{workers}x{batch}"
         series["ours"][key] = ours.cycles_per_second
         series[BEFORE][key] = before.cycles_per_second
