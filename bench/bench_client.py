@@ -193,7 +193,15 @@ def run_cli(report: Report, *, quick: bool, before: Path | None = None) -> None:
         ok=rate["cli2"] / rate["cli1"] >= 1.6,
         reproduce=f"{repro}; alone: company-enrichment resolve records.csv -o out.csv --jobs 2",
     )
-    _report_cores(report, runs, rows, cores, rate, repro)
+    _report_cores(
+        report,
+        "`resolve --jobs 2` vs one connection",
+        {1: runs["cli1"], 2: runs["cli2"]},
+        rows,
+        cores,
+        {1: rate["cli1"], 2: rate["cli2"]},
+        repro,
+    )
     if before is not None:
         report.add(
             f"`resolve` CLI on {rows:,} rows, one connection, vs the CLI of {before}",
@@ -216,27 +224,34 @@ def run_cli(report: Report, *, quick: bool, before: Path | None = None) -> None:
 
 
 def _report_cores(
-    report: Report, runs: dict[str, list[CliRun]], rows: int, cores: int, rate: dict[str, float], repro: str
+    report: Report,
+    figure: str,
+    runs: dict[int, list[CliRun]],
+    rows: int,
+    cores: int,
+    rate: dict[int, float],
+    repro: str,
 ) -> None:
     """What two connections can give at most on this machine, from the CPU the runs used: if a row costs the same
     CPU at jobs 2 as at jobs 1, jobs 2 can at best keep every core busy, so its ratio to jobs 1 is at most the cores
-    over the cores jobs 1 already keeps busy (the command's thread and its backend overlap)."""
-    busy = {what: sum(r.cpu.busy for r in rs) / sum(r.cpu.seconds for r in rs) for what, rs in runs.items()}
-    steal = {what: sum(r.cpu.steal for r in rs) / sum(r.cpu.seconds for r in rs) for what, rs in runs.items()}
-    client = {what: sum(r.client_cpu for r in rs) / (rows * len(rs)) * 1e6 for what, rs in runs.items()}
-    server = {what: sum(r.cpu.busy - r.client_cpu for r in rs) / (rows * len(rs)) * 1e6 for what, rs in runs.items()}
+    over the cores jobs 1 already keeps busy (the client's threads and its backends overlap). ``figure`` names the
+    row; ``runs`` and ``rate`` are by jobs (1 and 2)."""
+    busy = {jobs: sum(r.cpu.busy for r in rs) / sum(r.cpu.seconds for r in rs) for jobs, rs in runs.items()}
+    steal = {jobs: sum(r.cpu.steal for r in rs) / sum(r.cpu.seconds for r in rs) for jobs, rs in runs.items()}
+    client = {jobs: sum(r.client_cpu for r in rs) / (rows * len(rs)) * 1e6 for jobs, rs in runs.items()}
+    server = {jobs: sum(r.cpu.busy - r.client_cpu for r in rs) / (rows * len(rs)) * 1e6 for jobs, rs in runs.items()}
     # rows/s with every core busy at jobs 2's CPU per row, over jobs 1's rate
-    ceiling = cores / ((client["cli2"] + server["cli2"]) / 1e6) / rate["cli1"]
-    achieved = rate["cli2"] / rate["cli1"]
+    ceiling = cores / ((client[2] + server[2]) / 1e6) / rate[1]
+    achieved = rate[2] / rate[1]
     report.add(
-        f"`resolve --jobs 2` vs one connection: the most {cores} cores allow",
+        f"{figure}: the most {cores} cores allow",
         ceiling,
         "x",
         baseline=(
-            f"cores busy {busy['cli1']:.2f} (jobs 1) and {busy['cli2']:.2f} (jobs 2) of {cores}; CPU per row, the"
-            f" command + the rest (backends, server processes): {client['cli1']:.1f} + {server['cli1']:.1f} us"
-            f" (jobs 1), {client['cli2']:.1f} + {server['cli2']:.1f} us (jobs 2); stolen by the host"
-            f" {steal['cli1']:.2f} and {steal['cli2']:.2f} cores; jobs 2 reached {achieved:.2f}x, this share of the"
+            f"cores busy {busy[1]:.2f} (jobs 1) and {busy[2]:.2f} (jobs 2) of {cores}; CPU per row, the"
+            f" client + the rest (backends, server processes): {client[1]:.1f} + {server[1]:.1f} us"
+            f" (jobs 1), {client[2]:.1f} + {server[2]:.1f} us (jobs 2); stolen by the host"
+            f" {steal[1]:.2f} and {steal[2]:.2f} cores; jobs 2 reached {achieved:.2f}x, this share of the"
             " most"
         ),
         ratio=achieved / ceiling,
@@ -247,7 +262,8 @@ def _report_cores(
 def run_dagster(report: Report, *, quick: bool) -> None:
     """The Dagster op (``resolve_company_ids_op``, executed in process) with ``jobs: 2`` against ``jobs: 1``, on
     200,000 records given as dicts (quick: 50,000; the op holds its input and output in memory), runs interleaved
-    1, 2, 2, 1, each on fresh unknown names."""
+    1, 2, 2, 1, each on fresh unknown names; and, as for ``resolve``, the most ``jobs: 2`` could reach on this
+    machine's cores from the CPU the runs used (the client's is this process's, where the op runs)."""
     import dagster as dg
     from company_enrichment.dagster import RESOURCE_KEY, CompanyEnrichmentResource, resolve_company_ids_op
 
@@ -265,6 +281,7 @@ def run_dagster(report: Report, *, quick: bool) -> None:
 
     seconds: dict[int, list[float]] = {}
     loads: dict[int, list[float]] = {}
+    runs: dict[int, list[CliRun]] = {}
     for n, jobs in enumerate((1, 1, 2, 2, 1)):
         r = make_records(rows, mappings=100_000, learned=10_000, run=f"dagster{n}")
         records = [
@@ -273,19 +290,23 @@ def run_dagster(report: Report, *, quick: bool) -> None:
         ]
         del r
         load = _load()
-        with timer() as t:
+        # the op runs in this process: its CPU (every thread's) is the client's
+        client_start = time.process_time()
+        with machine_cpu() as use:
             result = bench_job.execute_in_process(
                 run_config={"ops": {"resolve_company_ids_op": {"config": {"jobs": jobs}}}},
                 resources={RESOURCE_KEY: CompanyEnrichmentResource(database_uri=uri, enabled=False)},
                 input_values={"records": records},
             )
+        client_cpu = time.process_time() - client_start
         assert result.success
         del result, records
         if n == 0:
             continue  # warm-up
-        seconds.setdefault(jobs, []).append(t[0])
+        runs.setdefault(jobs, []).append(CliRun(0.0, client_cpu, use))
+        seconds.setdefault(jobs, []).append(use.seconds)
         loads.setdefault(jobs, []).append(max(load, _load()))
-        print(f"  jobs {jobs}: {rows / t[0]:,.0f} rows/s (load average {loads[jobs][-1]:.1f})", flush=True)
+        print(f"  jobs {jobs}: {rows / use.seconds:,.0f} rows/s (load average {loads[jobs][-1]:.1f})", flush=True)
     rate = {jobs: rows * len(s) / sum(s) for jobs, s in seconds.items()}
     load_text = {jobs: "/".join(f"{x:.1f}" for x in v) for jobs, v in loads.items()}
     report.add(
@@ -298,6 +319,7 @@ def run_dagster(report: Report, *, quick: bool) -> None:
         ok=rate[2] / rate[1] >= 1.6,
         reproduce=repro,
     )
+    _report_cores(report, "Dagster op `jobs: 2` vs `jobs: 1`", runs, rows, os.cpu_count() or 0, rate, repro)
 
 
 def _backend_cpu(pid: int) -> float:

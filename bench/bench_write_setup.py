@@ -1,23 +1,29 @@
 """What every statement that writes a row pays before its first row: the table's CHECK constraints and generated
-columns, read from the catalog as node text and prepared again by each statement.
+columns, kept as node text and prepared again by each statement.
 
-    .venv/bin/python bench/bench_write_setup.py [--statements 3000] [--rounds 3] [--blocks 20]
+    .venv/bin/python bench/bench_write_setup.py [--statements 3000] [--rounds 5] [--blocks 20]
 
 PostgreSQL 15 keeps a table's CHECK constraints (``pg_constraint.conbin``) and generated columns
-(``pg_attrdef.adbin``) as node text. Each statement that writes a row parses that text again (``stringToNode``),
-plans it (``expression_planner``, which inlines a SQL function it calls and folds the constants in it) and compiles
-it, once per table it writes; nothing carries over to the next statement. So every write statement of the settle pays
-it, whatever the batch size, and so does the floor of ``bench_queue.py``.
+(``pg_attrdef.adbin``) as node text (cached with the table's relcache entry). A statement that writes the table
+parses that text again (``stringToNode``), plans it (``expression_planner``, which inlines a SQL function it calls
+and folds the constants in it) and compiles it: the CHECK constraints at the first row the statement checks, the
+generated columns when the statement starts (every INSERT, and an UPDATE that sets one of their inputs), even if it
+then writes no row. Nothing carries over to the next statement. So the settle pays it at every write statement,
+and so does the floor of ``bench_queue.py``, which writes the same tables (its change set is never updated, so one
+statement fewer).
 
-For each table a settle writes, copies of it (no indexes, no triggers) are made in a scratch database: as deployed
-(checks and generated columns), without its checks, without its generation expressions (plain columns), and
-without either; for ``company_mapping`` also with its key computed through a plpgsql wrapper of
-``_mapping_key`` (not inlined into the generated column). A plpgsql loop writes ``--statements`` one-row INSERTs
-into each copy, in a transaction that is rolled back; the copies take turns, their order reversed every other round. The
-figure is the backend's CPU per statement, the best of the rounds; the difference to the copy without either is what
-the checks and generated columns cost one statement, printed beside the size of their node text. Their sum over
-the statements of a batch-1 settle is printed beside that settle's own backend CPU a call, measured after the
-copies on the same database (``bench_settle.py``'s cycle, ``--blocks`` blocks of ten calls).
+For each table a settle writes, copies of it (``CREATE TABLE ... (LIKE ...)``: no indexes, no triggers) are made in
+a scratch database: as deployed, without its checks, and for a table with generated columns also without their
+generation expressions (plain columns) and without either; ``company_mapping`` also gets a copy whose key is
+computed through a plpgsql wrapper of ``_mapping_key`` (not inlined into the generated column). A twin of the
+``lookup_requests`` copy as deployed shows the measurement's own spread. A plpgsql loop writes ``--statements``
+one-row INSERTs into each copy, in a transaction that is rolled back, after a short unmeasured loop; the copies take
+turns, their order reversed every other round. The figure is the backend's CPU per statement (one row's own checks
+and key included), the best of the rounds. The difference to the copy without checks or generation expressions is
+what they cost a statement, printed beside the size of their node text. Their sum over the statements of a batch-1
+settle is printed beside that settle's own backend CPU a call, measured after the copies on the same database
+(``bench_settle.py``'s cycle, ``--blocks`` blocks of ten calls). At batch 50 a call costs several times more and the
+same set-ups are a smaller share of it.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ DATABASE = "enrichment_bench_write_setup"
 
 #: The tables one settle writes, the statements of a batch-1 settle that write each (lookup_requests: the settle's
 #: UPDATE and the claim's; the change sets: opened by one INSERT, counted by one UPDATE; a found answer mints no TEMP
-#: id), and one row each copy accepts (``i`` is the loop's counter).
+#: id), and one row each copy accepts (``i`` is the loop's counter). Three of those statements are UPDATEs, timed here
+#: as INSERTs: both UPDATEs of lookup_requests set inputs of its generated column (status, lease_expires_at), so they
+#: prepare what an INSERT prepares, and the change sets have no generated column.
 TABLES: dict[str, tuple[int, str, str]] = {
     "company_mapping": (
         1,
@@ -52,7 +60,8 @@ TABLES: dict[str, tuple[int, str, str]] = {
     "temp_id_assignments": (0, "temp_key", "'key ' || i"),
 }
 
-#: Copies of each table: LIKE ... with these INCLUDING options.
+#: Copies of each table: LIKE ... with these INCLUDING options (the last two only for a table with generated
+#: columns; for another they would be the first two again).
 VARIANTS: dict[str, str] = {
     "as deployed": "INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS",
     "without checks": "INCLUDING DEFAULTS INCLUDING GENERATED",
@@ -60,6 +69,8 @@ VARIANTS: dict[str, str] = {
     "without either": "INCLUDING DEFAULTS",
 }
 NOT_INLINED = "key not inlined"
+TWIN = "as deployed, a twin"
+WARM_UP = 50
 
 SETUP = """
 CREATE SCHEMA bench_setup;
@@ -77,6 +88,10 @@ BEGIN
 END $$;
 """
 
+GENERATED = """
+SELECT pg_catalog.count(*) FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = %(t)s::regclass AND a.attgenerated = 's'
+"""
+
 SIZES = """
 SELECT (SELECT COALESCE(sum(pg_catalog.length(c.conbin::text)), 0) FROM pg_catalog.pg_constraint AS c
          WHERE c.conrelid = %(t)s::regclass AND c.contype = 'c'),
@@ -90,23 +105,33 @@ def copies(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, dict[str, 
     """Create every copy and its loop function; return the copies' names by table and variant."""
     conn.execute(SETUP)
     names: dict[str, dict[str, str]] = {}
-    for table, (_, columns, values) in TABLES.items():
+
+    def copy(table: str, variant: str, including: str) -> str:
+        name = f"{table}_{len(names[table])}"
+        conn.execute(f"CREATE TABLE bench_setup.{name} (LIKE enterprise.{table} {including})")
+        names[table][variant] = name
+        return name
+
+    for table in TABLES:
         names[table] = {}
-        for n, (variant, including) in enumerate(VARIANTS.items()):
-            name = f"{table}_{n}"
-            conn.execute(f"CREATE TABLE bench_setup.{name} (LIKE enterprise.{table} {including})")
-            conn.execute(LOOP.format(name=name, columns=columns, values=values))
-            names[table][variant] = name
+        row = conn.execute(GENERATED, {"t": f"enterprise.{table}"}).fetchone()
+        generated = bool(row and row[0])
+        for variant, including in list(VARIANTS.items())[: 4 if generated else 2]:
+            copy(table, variant, including)
+        if table == "lookup_requests":
+            copy(table, TWIN, VARIANTS["as deployed"])
         if table == "company_mapping":
-            name = f"{table}_{len(VARIANTS)}"
-            conn.execute(f"CREATE TABLE bench_setup.{name} (LIKE enterprise.{table} {VARIANTS['without generated']})")
+            name = copy(table, NOT_INLINED, VARIANTS["without generated"])
+            # dropping the plain column drops its CHECK too: both come back, the key through the wrapper
             conn.execute(f"ALTER TABLE bench_setup.{name} DROP COLUMN lookup_key")
             conn.execute(
                 f"ALTER TABLE bench_setup.{name} ADD COLUMN lookup_key text"
                 " GENERATED ALWAYS AS (bench_setup.mapping_key(alias_name, match_type)) STORED"
+                " CONSTRAINT company_mapping_lookup_key_check CHECK (lookup_key <> '')"
             )
+        _, columns, values = TABLES[table]
+        for name in names[table].values():
             conn.execute(LOOP.format(name=name, columns=columns, values=values))
-            names[table][NOT_INLINED] = name
     conn.commit()
     return names
 
@@ -114,7 +139,7 @@ def copies(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, dict[str, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--statements", type=int, default=3000, help="one-row INSERTs per copy and round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds, the copies' order reversed every other one")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds, the copies' order reversed every other one")
     parser.add_argument("--blocks", type=int, default=20, help="blocks of ten batch-1 settles timed beside them")
     args = parser.parse_args()
     uri = fresh_database(DATABASE)
@@ -124,6 +149,9 @@ def main() -> None:
             pid = local_backend(conn)
             best: dict[str, float] = {}
             order = [name for variants in names.values() for name in variants.values()]
+            for name in order:
+                conn.execute(f"SELECT bench_setup.{name}_loop(%s)", (WARM_UP,))
+                conn.rollback()
             for r in range(args.rounds):
                 for name in order if r % 2 == 0 else reversed(order):
                     start = time.perf_counter() if pid is None else backend_seconds(pid)
@@ -140,7 +168,8 @@ def main() -> None:
                 statements = TABLES[table][0]
                 checks, generated = conn.execute(SIZES, {"t": f"enterprise.{table}"}).fetchone() or (0, 0)
                 figures = ", ".join(f"{variant} {best[name]:.1f} us" for variant, name in variants.items())
-                setup = best[variants["as deployed"]] - best[variants["without either"]]
+                bare = variants.get("without either", variants["without checks"])
+                setup = best[variants["as deployed"]] - best[bare]
                 per_call += statements * setup
                 print(f"  {table}: {figures}")
                 print(
@@ -148,6 +177,8 @@ def main() -> None:
                     f" {int(str(checks)):,} B, generation expressions {int(str(generated)):,} B before inlining);"
                     f" {statements} of a batch-1 settle's statements write it"
                 )
+            spread = best[names["lookup_requests"][TWIN]] - best[names["lookup_requests"]["as deployed"]]
+            print(f"  the measurement's spread: two identical copies of lookup_requests differ by {spread:+.1f} us")
             settle = _interleaved({"settle": uri}, {"settle": SETTLE}, 1, args.blocks)["settle"].backend_us
             beside = "" if settle is None or pid is None else f": {per_call / settle:.0%} of a call's {settle:,.0f} us"
             print(

@@ -124,7 +124,7 @@ def taking_turns(
 def machine_facts() -> dict[str, Any]:
     with psycopg.connect(database_uri("postgres")) as conn:
         version = conn.execute("SHOW server_version").fetchone()
-        settings = dict(
+        settings: dict[str, str] = dict(
             conn.execute(
                 "SELECT name, setting || COALESCE(unit, '') FROM pg_settings WHERE name IN"
                 " ('shared_buffers', 'work_mem', 'synchronous_commit', 'fsync', 'max_connections',"
