@@ -73,8 +73,10 @@ def _load() -> float:
 
 @dataclass
 class CliRun:
-    """One ``company-enrichment resolve`` run: the command's peak RSS (MB) and CPU seconds (user + system), and the
-    wall seconds and whole machine's CPU over the run (``cpu``: the command, its PostgreSQL backends, the rest)."""
+    """One client run: a ``company-enrichment resolve`` command's peak RSS (MB; 0 for the Dagster op, which runs in
+    the benchmark's own process) and the client's CPU seconds (user + system: the command's, or the benchmark
+    process's for the op), and the wall seconds and whole machine's CPU over the run (``cpu``: the client, its
+    PostgreSQL backends, the rest)."""
 
     peak_mb: float
     client_cpu: float
@@ -232,10 +234,11 @@ def _report_cores(
     rate: dict[int, float],
     repro: str,
 ) -> None:
-    """What two connections can give at most on this machine, from the CPU the runs used: if a row costs the same
-    CPU at jobs 2 as at jobs 1, jobs 2 can at best keep every core busy, so its ratio to jobs 1 is at most the cores
-    over the cores jobs 1 already keeps busy (the client's threads and its backends overlap). ``figure`` names the
-    row; ``runs`` and ``rate`` are by jobs (1 and 2)."""
+    """What two connections can give at most on this machine, from the CPU the runs used: jobs 2 can at best keep
+    every core busy at its own CPU per row, so the ceiling is the cores over jobs 2's CPU per row, over jobs 1's
+    rate. When a row costs the same CPU at both, that is the cores over the cores jobs 1 already keeps busy (the
+    client's threads and its backends overlap); when jobs 2's rows cost less, the ratio can pass that. ``figure``
+    names the row; ``runs`` and ``rate`` are by jobs (1 and 2)."""
     busy = {jobs: sum(r.cpu.busy for r in rs) / sum(r.cpu.seconds for r in rs) for jobs, rs in runs.items()}
     steal = {jobs: sum(r.cpu.steal for r in rs) / sum(r.cpu.seconds for r in rs) for jobs, rs in runs.items()}
     client = {jobs: sum(r.client_cpu for r in rs) / (rows * len(rs)) * 1e6 for jobs, rs in runs.items()}

@@ -1,4 +1,4 @@
-"""What every statement that writes a row pays before its first row: the table's CHECK constraints and generated
+"""What every statement that writes a table pays once per statement: the table's CHECK constraints and generated
 columns, kept as node text and prepared again by each statement.
 
     .venv/bin/python bench/bench_write_setup.py [--statements 3000] [--rounds 5] [--blocks 20]
