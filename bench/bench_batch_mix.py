@@ -28,11 +28,13 @@ from common import (
     DECORATIONS,
     Records,
     Report,
+    backend_seconds,
     command,
     company_name,
     drop_database,
     fresh_database,
     load_mappings,
+    local_backend,
     timer,
 )
 from company_enrichment.db import EnrichmentDB
@@ -194,11 +196,18 @@ def run(
             rates: dict[str, dict[int, float]] = {t.label: {} for t in targets}
             text_rates: dict[int, float] = {}
             head_label = targets[-1].label
+            head_pid = local_backend(conns[head_label])
+            # HEAD's CPU per record at each batch size (binary parameters): its backend's and this process's.
+            cpu: dict[int, tuple[float, float]] = {}
             for n, batch in enumerate(batches):
                 # The same records for every target (each database queues its own unknown names).
                 records = make_mix(total, mappings=mappings, learned=learned, run=f"b{batch}")
                 for t in targets if n % 2 else list(reversed(targets)):
+                    backend0 = None if head_pid is None else backend_seconds(head_pid)
+                    client0 = time.process_time()
                     rates[t.label][batch] = total / batch_seconds(conns[t.label], records, batch)
+                    if t.label == head_label and head_pid is not None and backend0 is not None:
+                        cpu[batch] = (backend_seconds(head_pid) - backend0, time.process_time() - client0)
                 # HEAD again with text parameters (fresh unknown names): what the client's encoding costs.
                 text_records = make_mix(total, mappings=mappings, learned=learned, run=f"t{batch}")
                 text_rates[batch] = total / batch_seconds(conns[head_label], text_records, batch, sql=TEXT_SQL)
@@ -237,6 +246,8 @@ def run(
                 ok=rate >= 100_000 and ratio >= 50,
                 reproduce=repro,
             )
+        if cpu:
+            _report_backend_ceiling(report, total, {b: rates[head][b] for b in cpu}, cpu, repro)
         p50, p99 = latencies[head]
         extra = ""
         if before:
@@ -266,6 +277,37 @@ def run(
     finally:
         drop_database("enrichment_bench_mix")
         drop_database("enrichment_bench_mix_before")
+
+
+def _report_backend_ceiling(
+    report: Report, total: int, rates: dict[int, float], cpu: dict[int, tuple[float, float]], repro: str
+) -> None:
+    """What one connection can give at most on this machine: its backend runs on one core and the connection
+    waits for each batch's answer, so no batch resolves faster than its backend's CPU per record allows, whatever
+    the client does. ``cpu`` holds, by batch size, the backend's and this process's CPU seconds over ``total``
+    records; the row's value is the rows/s of the backend's CPU alone over every batch size, and its ratio how
+    much of that the runs reached (the rest is the client's encoding and decoding, the round trips, and the
+    machine's other work)."""
+    backend = sum(b for b, _ in cpu.values())
+    seconds = sum(total / rates[batch] for batch in cpu)
+    ceiling = total * len(cpu) / backend
+    per_batch = "; ".join(
+        f"{batch:,}: {b / total * 1e6:.1f} + {c / total * 1e6:.1f} us, {rates[batch] * b / total:.0%} of its"
+        f" ceiling {total / b:,.0f} rows/s"
+        for batch, (b, c) in cpu.items()
+    )
+    report.add(
+        f"batch, one connection, {total:,}-record mix: the most one backend allows",
+        ceiling,
+        "rows/s",
+        baseline=(
+            f"CPU per record, the backend + this client, and the share of the backend's own ceiling each batch size"
+            f" reached: {per_batch}; all sizes together reached {total * len(cpu) / seconds:,.0f} rows/s, this share"
+            " of the most"
+        ),
+        ratio=total * len(cpu) / seconds / ceiling,
+        reproduce=repro,
+    )
 
 
 if __name__ == "__main__":
