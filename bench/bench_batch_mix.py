@@ -286,14 +286,15 @@ def _report_backend_ceiling(
     waits for each batch's answer, so no batch resolves faster than its backend's CPU per record allows, whatever
     the client does. ``cpu`` holds, by batch size, the backend's and this process's CPU seconds over ``total``
     records; the row's value is the rows/s of the backend's CPU alone over every batch size, and its ratio how
-    much of that the runs reached (the rest is the client's encoding and decoding, the round trips, and the
-    machine's other work)."""
+    much of that the runs reached. Each size also shows the backend's and the client's CPU together as a share of
+    its wall time: near 100%, the two ran in turn (the connection is synchronous), so the rest of the time was the
+    client's CPU, encoding the batch and decoding the answers."""
     backend = sum(b for b, _ in cpu.values())
     seconds = sum(total / rates[batch] for batch in cpu)
     ceiling = total * len(cpu) / backend
     per_batch = "; ".join(
-        f"{batch:,}: {b / total * 1e6:.1f} + {c / total * 1e6:.1f} us, {rates[batch] * b / total:.0%} of its"
-        f" ceiling {total / b:,.0f} rows/s"
+        f"{batch:,}: {b / total * 1e6:.1f} + {c / total * 1e6:.1f} us ({rates[batch] * (b + c) / total:.0%} of the"
+        f" wall time), {rates[batch] * b / total:.0%} of its ceiling {total / b:,.0f} rows/s"
         for batch, (b, c) in cpu.items()
     )
     report.add(
@@ -301,9 +302,9 @@ def _report_backend_ceiling(
         ceiling,
         "rows/s",
         baseline=(
-            f"CPU per record, the backend + this client, and the share of the backend's own ceiling each batch size"
-            f" reached: {per_batch}; all sizes together reached {total * len(cpu) / seconds:,.0f} rows/s, this share"
-            " of the most"
+            f"CPU per record, the backend + this client (their share of the wall time), and the share of the"
+            f" backend's own ceiling each batch size reached: {per_batch}; all sizes together reached"
+            f" {total * len(cpu) / seconds:,.0f} rows/s, this share of the most"
         ),
         ratio=total * len(cpu) / seconds / ceiling,
         reproduce=repro,

@@ -129,9 +129,10 @@ def write_markdown(report: Report, facts: dict[str, object], seconds: float) -> 
         "Each script also runs alone: `.venv/bin/python bench/bench_resolution.py [--quick]`, `bench_queue.py`,",
         "`bench_client.py`, `bench_history.py`, `peers.py --dsn ...`; `bench_settle.py` (`--help`) measures one",
         "worker's settle beside a release, its floor or a copy without one part, in the backend's own CPU,",
-        "`bench_single.py` one record's `resolve_company_id` beside a release, and `bench_write_setup.py` what each",
-        "table's checks and generated columns cost every statement that writes it. Peers (procrastinate, pgqueuer)",
-        "and matplotlib are bench-only dependencies (`bench/requirements-bench.txt`), installed by `make bench`.",
+        "`bench_single.py` one record's `resolve_company_id` beside a release, `bench_write_setup.py` what each",
+        "table's checks and generated columns cost every statement that writes it, and `profile_batch_mix.py` a",
+        "`perf` profile of the mix's backend (`apt-get install linux-perf`). Peers (procrastinate, pgqueuer) and",
+        "matplotlib are bench-only dependencies (`bench/requirements-bench.txt`), installed by `make bench`.",
         "",
     ]
     notes = ROOT / "bench/NOTES.md"
