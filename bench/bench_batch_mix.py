@@ -203,11 +203,16 @@ def run(
                 # The same records for every target (each database queues its own unknown names).
                 records = make_mix(total, mappings=mappings, learned=learned, run=f"b{batch}")
                 for t in targets if n % 2 else list(reversed(targets)):
-                    backend0 = None if head_pid is None else backend_seconds(head_pid)
-                    client0 = time.process_time()
+                    # (pid, backend CPU, this process's CPU) before HEAD's run; None for another target
+                    start = (
+                        (head_pid, backend_seconds(head_pid), time.process_time())
+                        if t.label == head_label and head_pid is not None
+                        else None
+                    )
                     rates[t.label][batch] = total / batch_seconds(conns[t.label], records, batch)
-                    if t.label == head_label and head_pid is not None and backend0 is not None:
-                        cpu[batch] = (backend_seconds(head_pid) - backend0, time.process_time() - client0)
+                    if start is not None:
+                        pid, backend0, client0 = start
+                        cpu[batch] = (backend_seconds(pid) - backend0, time.process_time() - client0)
                 # HEAD again with text parameters (fresh unknown names): what the client's encoding costs.
                 text_records = make_mix(total, mappings=mappings, learned=learned, run=f"t{batch}")
                 text_rates[batch] = total / batch_seconds(conns[head_label], text_records, batch, sql=TEXT_SQL)
@@ -292,6 +297,7 @@ def _report_backend_ceiling(
     backend = sum(b for b, _ in cpu.values())
     seconds = sum(total / rates[batch] for batch in cpu)
     ceiling = total * len(cpu) / backend
+    achieved = total * len(cpu) / seconds
     per_batch = "; ".join(
         f"{batch:,}: {b / total * 1e6:.1f} + {c / total * 1e6:.1f} us ({rates[batch] * (b + c) / total:.0%} of the"
         f" wall time), {rates[batch] * b / total:.0%} of its ceiling {total / b:,.0f} rows/s"
@@ -304,9 +310,9 @@ def _report_backend_ceiling(
         baseline=(
             f"CPU per record, the backend + this client (their share of the wall time), and the share of the"
             f" backend's own ceiling each batch size reached: {per_batch}; all sizes together reached"
-            f" {total * len(cpu) / seconds:,.0f} rows/s, this share of the most"
+            f" {achieved:,.0f} rows/s, this share of the most"
         ),
-        ratio=total * len(cpu) / seconds / ceiling,
+        ratio=achieved / ceiling,
         reproduce=repro,
     )
 
