@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo test test-soak example-node example-java bench bench-full deploy verify revert backup restore psql db-start db-stop db-reset db-status bootstrap lint
+.PHONY: help demo test test-soak example-node example-java bench bench-full bench-profile deploy verify revert backup restore psql db-start db-stop db-reset db-status bootstrap lint
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ bench:  ## benchmarks, quick mode (under 2 minutes); not part of make test
 
 bench-full:  ## benchmarks at full size; rewrites BENCHMARKS.md and the chart
 	@scripts/bench.sh --write
+
+bench-profile:  ## a perf profile of the batch path's backend on the mix (installs perf); ARGS="--flat" for self time
+	@BOOTSTRAP_PROFILER=1 BENCH_SCRIPT=bench/profile_batch_mix.py scripts/bench.sh $(ARGS)
 
 bootstrap:  ## install system packages and the Python venv if missing
 	@scripts/bootstrap.sh

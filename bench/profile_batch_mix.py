@@ -1,5 +1,6 @@
 """A CPU profile of the backend while it resolves the mix of ``bench_batch_mix.py``, one connection.
 
+    make bench-profile [ARGS="--records 200000 --batch 20000 --flat"]
     .venv/bin/python bench/profile_batch_mix.py [--records 200000] [--batch 20000] [--flat]
 
 Loads 200,000 curated and 20,000 learned mappings into a scratch database, warms the connection up, then runs
@@ -9,8 +10,9 @@ batches of ``--batch``, and prints ``perf report``'s top symbols with the backen
 By default the call graph is unwound from DWARF (``--call-graph dwarf``), so the report shows inclusive shares
 (``btgettuple`` with the key comparisons under it, ``heap_form_minimal_tuple`` for the rows copied into the CTEs'
 tuplestores and hash tables); PostgreSQL is built without frame pointers, so ``-g`` alone cannot. ``--flat`` samples
-without a call graph at a higher rate: self time only, more samples. Needs ``perf`` (Debian: ``apt-get install
-linux-perf``) and a local cluster (``make db-start``); not part of ``bench/run.py``.
+without a call graph at a higher rate: self time only, more samples. Needs ``perf`` and a local cluster, which
+``make bench-profile`` installs and starts (Debian's linux-perf, through ``scripts/bootstrap.sh``); not part of
+``bench/run.py``.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40, help="symbols to print")
     args = parser.parse_args()
     if shutil.which("perf") is None:
-        sys.exit("perf is not installed (Debian: apt-get install linux-perf)")
+        sys.exit("perf is not installed: run make bench-profile, which installs it (Debian's linux-perf)")
 
     uri = fresh_database("enrichment_bench_profile")
     try:

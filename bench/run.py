@@ -131,7 +131,7 @@ def write_markdown(report: Report, facts: dict[str, object], seconds: float) -> 
         "worker's settle beside a release, its floor or a copy without one part, in the backend's own CPU,",
         "`bench_single.py` one record's `resolve_company_id` beside a release, `bench_write_setup.py` what each",
         "table's checks and generated columns cost every statement that writes it, and `profile_batch_mix.py` a",
-        "`perf` profile of the mix's backend (`apt-get install linux-perf`). Peers (procrastinate, pgqueuer) and",
+        "`perf` profile of the mix's backend (`make bench-profile` installs perf). Peers (procrastinate, pgqueuer) and",
         "matplotlib are bench-only dependencies (`bench/requirements-bench.txt`), installed by `make bench`.",
         "",
     ]

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make bench` / `make bench-full`: the benchmarks under bench/. Installs the
 # bench-only dependencies (peers, matplotlib) into .venv, starts the
-# project-local database, runs bench/run.py with the arguments given.
+# project-local database, runs bench/run.py with the arguments given
+# (BENCH_SCRIPT: another script under bench/, as `make bench-profile` runs
+# bench/profile_batch_mix.py).
 set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
@@ -13,4 +15,4 @@ if [ ! -f "$stamp" ] || [ bench/requirements-bench.txt -nt "$stamp" ]; then
     touch "$stamp"
 fi
 scripts/localdb.sh start
-exec .venv/bin/python bench/run.py "$@"
+exec .venv/bin/python "${BENCH_SCRIPT:-bench/run.py}" "$@"

@@ -24,6 +24,9 @@
 #      chromium and chromium-driver, which the web console's browser tests
 #      drive headless through Selenium, and a CJK font (fonts-wqy-zenhei) for
 #      their screenshots. Nothing is downloaded at test time.
+#   5. Only with BOOTSTRAP_PROFILER=1 (`make bench-profile` sets it): perf
+#      (Debian's linux-perf), which bench/profile_batch_mix.py runs on a
+#      backend.
 #
 # Usage:
 #   scripts/bootstrap.sh
@@ -34,6 +37,7 @@
 #   BOOTSTRAP_LANGUAGES=1  also step 3 (Node.js, a JDK, the JDBC driver). Off by
 #                      default, so `make demo` never pulls a JDK it does not use.
 #   BOOTSTRAP_BROWSER=1    also step 4 (chromium, chromium-driver). Off by default.
+#   BOOTSTRAP_PROFILER=1   also step 5 (perf). Off by default.
 #
 # It is safe to run as often as you like. When everything is already in place
 # it takes well under 2 seconds and prints only "[bootstrap] ok".
@@ -298,6 +302,15 @@ if [ "${BOOTSTRAP_BROWSER:-0}" = 1 ]; then
     apt_install "${missing[@]+"${missing[@]}"}"
     command -v chromium >/dev/null 2>&1 || die "chromium still not found after install"
     command -v chromedriver >/dev/null 2>&1 || die "chromedriver still not found after installing chromium-driver"
+fi
+
+# ---------------------------------------------------------------------------
+# Step 5 (BOOTSTRAP_PROFILER=1): perf, for bench/profile_batch_mix.py
+# ---------------------------------------------------------------------------
+
+if [ "${BOOTSTRAP_PROFILER:-0}" = 1 ]; then
+    command -v perf >/dev/null 2>&1 || apt_install linux-perf
+    command -v perf >/dev/null 2>&1 || die "perf still not found after installing linux-perf"
 fi
 
 log "ok"
